@@ -1,0 +1,20 @@
+"""Errors the core raises for callers to handle."""
+
+from __future__ import annotations
+
+
+class LockTimeout(Exception):
+    """A conversation lock was not acquired within the bounded wait.
+
+    Raised instead of waiting forever so a stuck holder cannot wedge a
+    conversation; the caller retries the message later.
+    """
+
+    def __init__(self, conversation: str, waited: float) -> None:
+        # Both values go to `args` so the exception pickles across processes.
+        super().__init__(conversation, waited)
+        self.conversation = conversation
+        self.waited = waited
+
+    def __str__(self) -> str:
+        return f"lock for conversation {self.conversation!r} not acquired within {self.waited:g}s"

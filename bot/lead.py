@@ -1,0 +1,64 @@
+"""The lead: what we know about a prospective buyer, built up turn by turn."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from decimal import Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class LeadUpdate:
+    """Fields learned from one customer message; `None` means "not said this turn"."""
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    company: str | None = None
+    skus: tuple[str, ...] | None = None
+    quantity: int | None = None
+    budget: Decimal | None = None
+    budget_currency: str | None = None
+    timeline_days: int | None = None
+    timeline_text: str | None = None
+    decision_role: str | None = None
+    is_decision_maker: bool | None = None
+    team_size: int | None = None
+    accepts_quote: bool | None = None
+
+    def is_empty(self) -> bool:
+        return all(getattr(self, f.name) is None for f in fields(self))
+
+
+@dataclass(frozen=True, slots=True)
+class Lead:
+    """The lead so far. `score`, `hot` and `reasons` are set by the scorer."""
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    company: str | None = None
+    skus: tuple[str, ...] = ()
+    quantity: int | None = None
+    budget: Decimal | None = None
+    budget_currency: str | None = None
+    timeline_days: int | None = None
+    timeline_text: str | None = None
+    decision_role: str | None = None
+    is_decision_maker: bool | None = None
+    team_size: int | None = None
+    accepts_quote: bool | None = None
+    score: int = 0
+    hot: bool = False
+    reasons: tuple[str, ...] = field(default=())
+
+    def merge(self, update: LeadUpdate) -> Lead:
+        """Apply an update: whatever the customer said last wins."""
+        changes = {
+            f.name: getattr(update, f.name)
+            for f in fields(update)
+            if getattr(update, f.name) is not None
+        }
+        return replace(self, **changes) if changes else self
+
+    def has_contact(self) -> bool:
+        return bool(self.email or self.phone)

@@ -1,0 +1,91 @@
+"""Channel-free message values that flow through the core."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, unquote
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationKey:
+    """Identifies one conversation on one channel.
+
+    `account` is the company-side identity (bot token, phone number, mailbox);
+    `conversation` the thread or chat; `user` the customer within it.
+    """
+
+    channel: str
+    account: str
+    conversation: str
+    user: str
+
+    def as_str(self) -> str:
+        """A stable, reversible string form, used for lock and storage keys.
+
+        Parts are percent-encoded: account ids such as Telegram bot tokens contain ':'.
+        """
+        parts = (self.channel, self.account, self.conversation, self.user)
+        return ":".join(quote(p, safe="") for p in parts)
+
+    @classmethod
+    def parse(cls, value: str) -> ConversationKey:
+        channel, account, conversation, user = (unquote(p) for p in value.split(":"))
+        return cls(channel, account, conversation, user)
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file that came with or goes with a message."""
+
+    filename: str
+    content_type: str
+    url: str | None = None
+    data: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """Contact details a channel knows about the sender (e.g. a shared phone)."""
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """One customer message, normalized by a channel adapter.
+
+    `message_id` is unique within the channel (Telegram update_id, Twilio
+    MessageSid, email Message-ID ...) and drives deduplication. `raw` keeps the
+    transport payload for the record; the core's logic never reads it.
+    """
+
+    key: ConversationKey
+    message_id: str
+    text: str
+    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    attachments: tuple[Attachment, ...] = ()
+    contact: Contact | None = None
+    quoted_text: str = ""
+    raw: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A quick reply: `payload` is sent back as the customer's text when pressed."""
+
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """One reply to send. Channels that cannot show buttons list them as text."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    sources: tuple[str, ...] = ()

@@ -1,0 +1,156 @@
+"""The core's ports: what it needs from the outside, as Protocols.
+
+Adapters implement these in `knowledge_base/`, `channels/` and the backends
+in `bot/` itself (memory/Redis sessions, SQL storage); `config/` picks them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from decimal import Decimal
+from typing import Protocol
+
+from bot.catalog import Product, ProductMatch, Quote
+from bot.knowledge import Evidence, Passage
+from bot.lead import Lead
+from bot.model import ConversationKey, InboundMessage, OutboundMessage
+from bot.records import LeadRecord, TranscriptLine
+from bot.session import Session
+from bot.turn import Reply, TurnContext
+
+
+class SessionStore(Protocol):
+    """Conversation state, the per-conversation lock and message dedup."""
+
+    async def load(self, key: ConversationKey) -> Session:
+        """The stored session, or a fresh one."""
+        ...
+
+    async def save(self, session: Session) -> None: ...
+
+    def lock(self, key: ConversationKey) -> AbstractAsyncContextManager[None]:
+        """Hold while handling a message so one conversation is handled serially
+        (across processes for shared backends). Bounded: raises `LockTimeout`."""
+        ...
+
+    async def first_seen(self, channel: str, message_id: str) -> bool:
+        """True the first time a (channel, message id) is offered, False after."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class Retriever(Protocol):
+    """Finds passages of the company's documents."""
+
+    async def search(self, query: str, top_k: int = 5) -> list[Passage]: ...
+
+
+class Reader(Protocol):
+    """Finds the sentences of retrieved passages that actually answer a question.
+
+    The offline responder uses it to tell an answer from a merely related
+    passage: when nothing covers the question, the honest reply is "I don't know".
+    """
+
+    async def evidence(
+        self, question: str, passages: Sequence[Passage], ignore: Sequence[str] = ()
+    ) -> list[Evidence]:
+        """Best sentences first; `ignore` lists words (product names) that prove nothing."""
+        ...
+
+
+class Catalog(Protocol):
+    """Products, discounts and quotes: the only source of prices."""
+
+    @property
+    def sources(self) -> tuple[str, str]:
+        """Source names of the catalog and discount tables, for citations."""
+        ...
+
+    def products(self) -> Sequence[Product]: ...
+
+    def get(self, sku: str) -> Product | None: ...
+
+    def find(self, text: str, limit: int = 3) -> list[ProductMatch]:
+        """Products matching a loose description, best first."""
+        ...
+
+    def mentioned(self, text: str) -> list[Product]:
+        """Products a free-text message names, in the order it names them."""
+        ...
+
+    def quote(self, sku: str, quantity: int) -> Quote: ...
+
+    def related(self, sku: str) -> list[Product]: ...
+
+    def upgrade(self, sku: str) -> Product | None: ...
+
+    def format_money(self, amount: Decimal, currency: str, language: str) -> str: ...
+
+
+class Responder(Protocol):
+    """Produces the reply to one customer message."""
+
+    async def respond(self, turn: TurnContext) -> Reply: ...
+
+
+class Storage(Protocol):
+    """Durable leads and transcripts (SQL)."""
+
+    async def record_inbound(self, message: InboundMessage) -> bool:
+        """Store a customer message; False if this (channel, message id) is stored already."""
+        ...
+
+    async def record_outbound(self, key: ConversationKey, message: OutboundMessage, message_id: str) -> TranscriptLine:
+        ...
+
+    async def save_lead(self, key: ConversationKey, lead: Lead) -> LeadRecord: ...
+
+    async def get_lead(self, lead_id: int) -> LeadRecord | None: ...
+
+    async def lead_for(self, key: ConversationKey) -> LeadRecord | None: ...
+
+    async def list_leads(self, limit: int = 200) -> list[LeadRecord]: ...
+
+    async def set_stage(self, lead_id: int, stage: str) -> LeadRecord: ...
+
+    async def transcript(self, key: ConversationKey, after_seq: int = 0) -> list[TranscriptLine]: ...
+
+    async def close(self) -> None: ...
+
+
+class CRMSink(Protocol):
+    """Writes leads to the sales board. Must be idempotent: it may be called again."""
+
+    async def sync(self, record: LeadRecord) -> None: ...
+
+
+class Outbox(Protocol):
+    """Sends replies to customers through their channel."""
+
+    async def send(self, key: ConversationKey, message: OutboundMessage, *, idempotency_key: str) -> None: ...
+
+    async def typing(self, key: ConversationKey) -> None:
+        """Show the customer a reply is being written, where the channel can."""
+        ...
+
+
+class Inbox(Protocol):
+    """Where channel adapters hand customer messages to the core.
+
+    `submit` records the message durably and queues it, then returns: adapters
+    acknowledge the platform right after, and replies go out from the worker
+    through the channel's `send`.
+    """
+
+    async def submit(self, message: InboundMessage) -> bool:
+        """False when the message was seen before (a redelivery); it is not handled again."""
+        ...
+
+
+class TranscriptReader(Protocol):
+    """Read access to a conversation's stored lines, for replay after reconnects."""
+
+    async def transcript(self, key: ConversationKey, after_seq: int = 0) -> list[TranscriptLine]: ...
