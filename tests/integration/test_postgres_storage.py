@@ -1,0 +1,195 @@
+"""SqlStorage, the CRM outbox and the local board against the real local PostgreSQL.
+
+Each run creates a fresh database, migrates it with the packaged Alembic
+migrations, and drops it afterwards. The behaviour tests are the SQLite unit
+tests, imported and run again here with this module's `storage` fixture.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg  # type: ignore[import-untyped]  # no stubs; only the admin connection uses it
+import pytest
+from sqlalchemy import text
+
+from bot.crm import LocalBoard
+from bot.lead import Lead
+from bot.storage import CrmOutbox, SqlStorage
+from tests.unit.bot.test_local_board import (
+    test_card_moves_with_the_stage_and_a_stale_sync_does_not_move_it_back,
+    test_outbox_relays_leads_onto_the_board,
+    test_sync_writes_one_card_per_lead_and_is_idempotent,
+)
+from tests.unit.bot.test_sql_storage import (
+    TABLES,
+    RecordingSink,
+    inbound,
+    key,
+    schema_diff,
+    table_names,
+    test_a_newer_state_waits_while_an_older_one_is_retried,
+    test_concurrent_duplicates_store_exactly_one,
+    test_concurrent_messages_of_one_conversation_get_distinct_seqs,
+    test_cyrillic_round_trips_in_leads_and_transcripts,
+    test_enqueue_queues_the_same_lead_state_once,
+    test_failing_sink_is_retried_with_backoff_and_the_state_is_not_lost,
+    test_lead_fields_round_trip_exactly,
+    test_list_leads_is_most_recently_updated_first,
+    test_long_percent_encoded_keys_and_message_ids_are_stored,
+    test_migrate_again_is_a_no_op_and_the_migration_matches_the_models,
+    test_record_inbound_is_false_for_a_duplicate_channel_and_message_id,
+    test_record_outbound_is_idempotent_and_never_collides_with_inbound,
+    test_relay_delivers_due_states_to_the_sink_and_marks_them,
+    test_run_relays_until_stopped,
+    test_save_lead_upserts_one_lead_per_conversation_and_keeps_its_stage,
+    test_saving_an_unchanged_lead_keeps_updated_at,
+    test_set_stage_validates_the_stage_and_the_lead,
+    test_transcript_is_ordered_by_seq_and_replays_after_seq,
+)
+
+__all__ = [  # run here again, on PostgreSQL
+    "test_a_newer_state_waits_while_an_older_one_is_retried",
+    "test_card_moves_with_the_stage_and_a_stale_sync_does_not_move_it_back",
+    "test_concurrent_duplicates_store_exactly_one",
+    "test_concurrent_messages_of_one_conversation_get_distinct_seqs",
+    "test_cyrillic_round_trips_in_leads_and_transcripts",
+    "test_enqueue_queues_the_same_lead_state_once",
+    "test_failing_sink_is_retried_with_backoff_and_the_state_is_not_lost",
+    "test_lead_fields_round_trip_exactly",
+    "test_list_leads_is_most_recently_updated_first",
+    "test_long_percent_encoded_keys_and_message_ids_are_stored",
+    "test_migrate_again_is_a_no_op_and_the_migration_matches_the_models",
+    "test_outbox_relays_leads_onto_the_board",
+    "test_record_inbound_is_false_for_a_duplicate_channel_and_message_id",
+    "test_record_outbound_is_idempotent_and_never_collides_with_inbound",
+    "test_relay_delivers_due_states_to_the_sink_and_marks_them",
+    "test_run_relays_until_stopped",
+    "test_save_lead_upserts_one_lead_per_conversation_and_keeps_its_stage",
+    "test_saving_an_unchanged_lead_keeps_updated_at",
+    "test_set_stage_validates_the_stage_and_the_lead",
+    "test_sync_writes_one_card_per_lead_and_is_idempotent",
+    "test_transcript_is_ordered_by_seq_and_replays_after_seq",
+]
+
+HOST, PORT = "127.0.0.1", 5432
+USERS = ("postgres", "root")  # whichever the local server trusts
+
+
+async def _admin() -> asyncpg.Connection:
+    errors = []
+    for user in USERS:
+        try:
+            return await asyncpg.connect(host=HOST, port=PORT, user=user, database="postgres", timeout=5)
+        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+            errors.append(f"{user}: {exc!r}")
+    raise ConnectionError("; ".join(errors))
+
+
+async def _create_database() -> str:
+    """A fresh, empty database; returns its DATABASE_URL-style (plain postgresql://) URL."""
+    name = f"salesbot_test_{secrets.token_hex(6)}"
+    admin = await _admin()
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        user = await admin.fetchval("SELECT current_user")
+    finally:
+        await admin.close()
+    return f"postgresql://{user}@{HOST}:{PORT}/{name}"
+
+
+async def _drop_database(url: str) -> None:
+    admin = await _admin()
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def _migrated(url: str) -> None:
+    db = await SqlStorage.connect(url)
+    try:
+        await db.migrate()
+    finally:
+        await db.close()
+
+
+@pytest.fixture(scope="module")
+def database_url() -> Iterator[str]:
+    try:
+        url = asyncio.run(_create_database())
+    except ConnectionError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL at {HOST}:{PORT} is required in CI: {exc}")
+        pytest.skip(f"PostgreSQL at {HOST}:{PORT} is unreachable (set CI to make this fail): {exc}")
+    try:
+        asyncio.run(_migrated(url))
+        yield url
+    finally:
+        asyncio.run(_drop_database(url))
+
+
+@pytest.fixture
+async def storage(database_url: str) -> AsyncIterator[SqlStorage]:
+    db = await SqlStorage.connect(database_url)
+    async with db.engine.begin() as connection:
+        await connection.execute(
+            text("TRUNCATE board_cards, crm_outbox, messages, conversations, leads RESTART IDENTITY CASCADE")
+        )
+    yield db
+    await db.close()
+
+
+async def test_migrate_on_a_fresh_database_from_two_processes_at_once(database_url: str) -> None:
+    url = await _create_database()
+    first, second = await SqlStorage.connect(url), await SqlStorage.connect(url)
+    try:
+        assert await table_names(first) == set()
+        # the advisory lock makes the second wait, then find the schema current
+        await asyncio.gather(first.migrate(), second.migrate())
+        assert await table_names(first) == TABLES
+        assert await schema_diff(first) == []
+        await first.ping()
+    finally:
+        await first.close()
+        await second.close()
+        await _drop_database(url)
+
+
+async def test_racing_processes_store_a_duplicate_exactly_once(database_url: str) -> None:
+    # Two engines stand for two worker processes, each with its own connection pool.
+    engines = [await SqlStorage.connect(database_url) for _ in range(2)]
+    try:
+        message = inbound(key(7), "update-1001", "Здравствуйте")
+        results = await asyncio.gather(*(engines[i % 2].record_inbound(message) for i in range(10)))
+        assert sorted(results) == [False] * 9 + [True]
+        assert [line.text for line in await engines[0].transcript(key(7))] == ["Здравствуйте"]
+    finally:
+        for db in engines:
+            await db.close()
+
+
+async def test_racing_processes_give_one_conversation_distinct_seqs(database_url: str) -> None:
+    engines = [await SqlStorage.connect(database_url) for _ in range(2)]
+    try:
+        k = key(8)
+        await asyncio.gather(*(engines[i % 2].record_inbound(inbound(k, f"race-{i}")) for i in range(20)))
+        assert [line.seq for line in await engines[1].transcript(k)] == list(range(1, 21))
+    finally:
+        for db in engines:
+            await db.close()
+
+
+async def test_two_relays_deliver_each_state_once_to_the_board(storage: SqlStorage) -> None:
+    outbox_a, outbox_b = CrmOutbox(storage), CrmOutbox(storage)
+    sink = RecordingSink()
+    for n in range(5):
+        await outbox_a.enqueue(await storage.save_lead(key(n), Lead(name=f"Lead {n}")))
+    delivered = await asyncio.gather(outbox_a.relay_once(sink), outbox_b.relay_once(sink))
+    assert sum(delivered) == 5
+    assert sorted(record.id for record in sink.synced) == [1, 2, 3, 4, 5]
+    await CrmOutbox(storage).enqueue(sink.synced[0])
+    assert await outbox_a.relay_once(LocalBoard(storage)) == 0  # that state was delivered already
