@@ -1,0 +1,63 @@
+"""The signature block: the lines after a closing such as "Best regards," or "С уважением,"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+CLOSING = (
+    r"(?:best|kind|warm|warmest|many|with)?\s?(?:regards|wishes|thanks)"
+    r"|thanks(?: again| a lot| in advance)?|thank you|cheers|sincerely|yours(?: sincerely| truly| faithfully)?"
+    r"|all the best|best|respectfully|take care"
+    r"|с уважением|с наилучшими пожеланиями|всего (?:доброго|хорошего|наилучшего)"
+    r"|спасибо(?: заранее)?|благодарю|хорошего дня|до связи"
+)
+# The closing alone on its line, optionally followed on the same line by what it closes with.
+# What follows on the same line must look like a signature ("Thanks, Mark"), not a sentence.
+_CLOSING_LINE = re.compile(rf"^\s*(?i:{CLOSING})\s?(?:[,.!-]\s*(?P<rest>[A-ZА-ЯЁ][^.!?]{{0,60}})?)?\s*$")
+_DASHES = re.compile(r"^\s*--\s*$")
+MAX_SIGNATURE_LINES = 5
+# A closing further up than this is part of the body ("Thanks!" before the actual request).
+_MAX_LINES_AFTER_CLOSING = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A line of the message with its offset."""
+
+    start: int
+    text: str
+
+
+def lines_of(text: str) -> list[Line]:
+    """The lines of a text with their offsets."""
+    out: list[Line] = []
+    offset = 0
+    for raw in text.split("\n"):
+        out.append(Line(offset, raw))
+        offset += len(raw) + 1
+    return out
+
+
+def signature(text: str) -> list[Line]:
+    """The lines after the last closing or "--" line: the name first, then role, company, phone.
+
+    A closing that carries text on its own line ("Best regards, Mark Stein") contributes that text
+    as the first signature line.
+    """
+    lines = lines_of(text)
+    last = len(lines) - 1
+    for index in range(last, max(-1, last - _MAX_LINES_AFTER_CLOSING - 1), -1):
+        line = lines[index]
+        if _DASHES.match(line.text):
+            return _non_empty(lines[index + 1 :])
+        match = _CLOSING_LINE.match(line.text)
+        if match:
+            rest = match.group("rest")
+            head = [Line(line.start + match.start("rest"), rest)] if rest else []
+            return head + _non_empty(lines[index + 1 :])
+    return []
+
+
+def _non_empty(lines: list[Line]) -> list[Line]:
+    return [line for line in lines if line.text.strip()][:MAX_SIGNATURE_LINES]
