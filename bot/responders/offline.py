@@ -1,0 +1,176 @@
+"""The offline responder: rules over retrieval, the reader and the catalog.
+
+Deterministic and key-free, it is the default. It answers prices and stock
+from the catalog only, policies from sentences its reader finds in the
+company's documents (naming the source), and says so when it does not know.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.catalog import Product
+from bot.knowledge import Evidence, Passage
+from bot.model import Button, OutboundMessage
+from bot.qualification import next_question
+from bot.responders import catalog_replies as cr
+from bot.responders.intents import Intent, asks_about_products, classify, objection_kind
+from bot.responders.phrases import say
+from bot.responders.tools import SalesTools
+from bot.turn import Reply, TurnContext
+
+# Intents after which the assistant asks its next qualification question.
+QUALIFYING = {Intent.QUOTE, Intent.GREETING, Intent.CONTACT, Intent.OTHER, Intent.PRODUCT_QUESTION,
+              Intent.AVAILABILITY, Intent.LEAD_TIME}
+
+
+class OfflineResponder:
+    """Implements the core's `Responder` port without any model or key."""
+
+    def __init__(self, tools: SalesTools) -> None:
+        self.tools = tools
+
+    async def respond(self, turn: TurnContext) -> Reply:
+        text = turn.message.text
+        named = self.tools.catalog.mentioned(text)
+        if not named and asks_about_products(text):
+            candidates = [m.product for m in self.tools.catalog.find(text)]
+            if len(candidates) > 1:  # "your panels": ask which, with one button each
+                return self._choose(turn, candidates)
+            named = candidates
+        products = named or self._product_in_focus(turn)
+        gave_contact = bool(turn.update.email or turn.update.phone or turn.update.name)
+        intent = classify(
+            text, named=bool(named), in_focus=bool(products), gave_contact=gave_contact,
+            gave_quantity=turn.update.quantity is not None,
+        )
+        body, sources = await self._answer(intent, turn, products)
+        messages = [OutboundMessage(body, sources=sources)]
+        follow_up = self._follow_up(intent, turn)
+        if follow_up:
+            messages.append(OutboundMessage(follow_up))
+        return Reply(tuple(messages), intent.value, sources, wants_human=intent is Intent.HUMAN)
+
+    def _choose(self, turn: TurnContext, candidates: list[Product]) -> Reply:
+        """Ask which product the customer means; each button asks for that one's quote."""
+        lang, catalog = turn.language, self.tools.catalog
+        qty = turn.update.quantity
+        listed = "; ".join(f"{p.name} ({catalog.format_money(p.price, p.currency, lang)})" for p in candidates)
+        buttons = tuple(Button(p.name, f"{qty} × {p.name}" if qty else p.name) for p in candidates)
+        message = OutboundMessage(say("choose", lang, items=listed), buttons=buttons, sources=catalog.sources[:1])
+        return Reply((message,), Intent.CHOOSE.value, catalog.sources[:1])
+
+    def _product_in_focus(self, turn: TurnContext) -> list[Product]:
+        """The product the conversation was last about, for "is it in stock?"."""
+        focus = [self.tools.catalog.get(s) for s in turn.session.last_skus[-1:]]
+        return [p for p in focus if p is not None]
+
+    async def _answer(self, intent: Intent, turn: TurnContext, products: list[Product]) -> tuple[str, tuple[str, ...]]:
+        lang, catalog = turn.language, self.tools.catalog
+        catalog_src, discounts_src = catalog.sources
+        match intent:
+            case Intent.EMPTY:
+                return say("empty", lang), ()
+            case Intent.HUMAN:
+                return say("handoff", lang), ()
+            case Intent.THANKS:
+                return say("thanks", lang), ()
+            case Intent.OTHER if any(t.role == "bot" for t in turn.session.history):
+                return say("ack", lang), ()  # mid-conversation: no second greeting
+            case Intent.GREETING | Intent.OTHER:
+                if self.tools.company:
+                    return say("greeting_named", lang, company=self.tools.company), ()
+                return say("greeting", lang), ()
+            case Intent.CONTACT:
+                return say("contact_thanks", lang), ()
+            case Intent.OBJECTION:
+                return await self._objection(turn)
+            case Intent.QUOTE:
+                qty = self._quantity(turn, products)
+                texts = [cr.quote_text(catalog, catalog.quote(p.sku, qty), lang) for p in products[:3]]
+                return " ".join(texts), (catalog_src, discounts_src) if qty > 1 else (catalog_src,)
+            case Intent.AVAILABILITY:
+                return " ".join(cr.stock_text(p, lang) for p in products[:3]), (catalog_src,)
+            case Intent.LEAD_TIME:
+                return " ".join(cr.lead_time_text(p, lang) for p in products[:3]), (catalog_src,)
+            case Intent.CROSS_SELL:
+                return cr.cross_sell_text(catalog, products[0], lang), (catalog_src,)
+            case Intent.UPSELL:
+                return cr.upsell_text(catalog, products[0], lang), (catalog_src,)
+            case Intent.PRODUCT_QUESTION:
+                return await self._product_question(turn, products[0])
+            case _:
+                return await self._from_documents(turn, products)
+
+    @staticmethod
+    def _quantity(turn: TurnContext, products: list[Product]) -> int:
+        """The quantity said now, or earlier for this same product; one otherwise."""
+        if len(products) != 1:
+            return 1
+        if turn.update.quantity:
+            return turn.update.quantity
+        lead = turn.session.lead
+        return lead.quantity if lead.quantity and products[0].sku in lead.skus else 1
+
+    async def _from_documents(self, turn: TurnContext, products: Sequence[Product]) -> tuple[str, tuple[str, ...]]:
+        """A policy answer: the sentences that cover the question, with their source."""
+        text, lang = turn.message.text, turn.language
+        # The objection playbook instructs sales people; it is not policy to quote to customers.
+        # It often ranks high (it mentions every topic), so fetch extra before setting it aside.
+        found = await self.tools.retriever.search(text, self.tools.top_k * 2)
+        passages = [p for p in found if not objection_kind(p.heading)][: self.tools.top_k]
+        evidence = await self.tools.reader.evidence(text, passages, ignore=[p.name for p in products])
+        answer = self._best(evidence)
+        if not answer:
+            return say("unknown", lang), ()
+        sources = tuple(dict.fromkeys(e.passage.source for e in answer))
+        body = say("from_docs", lang, answer=" ".join(e.sentence for e in answer))
+        return f"{body} {say('source', lang, sources=', '.join(sources))}", sources
+
+    def _best(self, evidence: list[Evidence]) -> list[Evidence]:
+        """The best sentence, plus up to two more of the same passage that cover the question as well."""
+        good = [e for e in evidence if e.coverage >= self.tools.min_coverage]
+        if not good:
+            return []
+        top = good[0]
+        same = [e for e in good[1:] if e.coverage >= top.coverage and e.passage == top.passage]
+        return [top, *same[:2]]
+
+    async def _product_question(self, turn: TurnContext, product: Product) -> tuple[str, tuple[str, ...]]:
+        """A question about a product's properties: its description, else the documents."""
+        catalog_src = self.tools.catalog.sources[0]
+        card = Passage(f"{product.name}: {product.description}", catalog_src, product.category)
+        evidence = await self.tools.reader.evidence(turn.message.text, [card], ignore=[product.name])
+        if self._best(evidence):
+            return evidence[0].sentence, (catalog_src,)
+        body, sources = await self._from_documents(turn, [product])
+        if sources:
+            return body, sources
+        return say("unknown_product", turn.language, name=product.name), ()
+
+    async def _objection(self, turn: TurnContext) -> tuple[str, tuple[str, ...]]:
+        """The company's own playbook section for this objection, when it has one."""
+        lang = turn.language
+        passages = await self.tools.retriever.search(turn.message.text, self.tools.top_k)
+        kind = objection_kind(turn.message.text)
+        sections = [p for p in passages if objection_kind(p.heading)]
+        # The section for this very objection; failing that, the closest playbook section.
+        same = [p for p in sections if objection_kind(p.heading) == kind]
+        if not (same or sections):
+            return say("objection_generic", lang), ()
+        passage = (same or sections)[0]
+        return f"{say('objection_intro', lang)} {passage.text}", (passage.source,)
+
+    def _follow_up(self, intent: Intent, turn: TurnContext) -> str | None:
+        lead, lang = turn.session.lead, turn.language
+        if lead.hot and "hot" not in turn.session.asked:
+            turn.session.asked.append("hot")
+            return say("hot", lang)
+        if intent not in QUALIFYING:
+            return None
+        question = next_question(lead, turn.session.asked, lang)
+        if question is None:
+            return None
+        qid, text = question
+        turn.session.asked.append(qid)
+        return text

@@ -1,0 +1,93 @@
+"""What the offline responder thinks a message asks for, in both languages."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.responders.intents import Intent, classify, objection_kind
+
+
+def intent(text: str, *, named: bool = False, in_focus: bool = False, contact: bool = False) -> Intent:
+    return classify(text, named=named, in_focus=in_focus or named, gave_contact=contact)
+
+
+@pytest.mark.parametrize(
+    ("text", "named", "expected"),
+    [
+        ("How much does the X cost?", True, Intent.QUOTE),
+        ("Сколько будут стоить 3 штуки X?", True, Intent.QUOTE),
+        ("I want two X", True, Intent.QUOTE),
+        ("Is the X in stock?", True, Intent.AVAILABILITY),
+        ("Есть ли X в наличии?", True, Intent.AVAILABILITY),
+        ("What is the lead time for X?", True, Intent.LEAD_TIME),
+        ("Какой срок поставки у X?", True, Intent.LEAD_TIME),
+        ("What else should I buy together with the X?", True, Intent.CROSS_SELL),
+        ("Что ещё взять вместе с X?", True, Intent.CROSS_SELL),
+        ("Is there a bigger model than the X?", True, Intent.UPSELL),
+        ("Есть модель побольше, чем X?", True, Intent.UPSELL),
+        ("How much is installation of the X?", True, Intent.POLICY),
+        ("Сколько стоит установка X?", True, Intent.POLICY),
+        ("What is the noise level of the X?", True, Intent.PRODUCT_QUESTION),
+        ("How long is the warranty?", False, Intent.POLICY),
+        ("Можно ли вернуть товар?", False, Intent.POLICY),
+        ("Hello!", False, Intent.GREETING),
+        ("Добрый день!", False, Intent.GREETING),
+        ("I'd like to talk to a human", False, Intent.HUMAN),
+        ("Позовите, пожалуйста, менеджера", False, Intent.HUMAN),
+        ("   ", False, Intent.EMPTY),
+    ],
+)
+def test_intents(text: str, named: bool, expected: Intent) -> None:
+    assert intent(text, named=named) is expected
+
+
+def test_a_purchase_statement_mentioning_delivery_is_a_quote_not_a_policy_question() -> None:
+    text = "We need an X delivered within a month, budget around 4000 USD."
+    assert intent(text, named=True) is Intent.QUOTE
+
+
+def test_contact_details_are_thanked_even_while_a_product_is_in_focus() -> None:
+    assert intent("My email is jane@acme.test, Jane Doe.", in_focus=True, contact=True) is Intent.CONTACT
+
+
+def test_a_question_about_the_product_in_focus_uses_it() -> None:
+    assert intent("Is it in stock?", in_focus=True) is Intent.AVAILABILITY
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("That's too expensive", "price"),
+        ("Дороговато", "price"),
+        ("I need to think about it", "think"),
+        ("Мне надо подумать", "think"),
+        ("Your competitor is cheaper", "competitor"),
+        ("У конкурентов дешевле", "competitor"),
+        ("We have no budget this year", "budget"),
+        ("Нет бюджета", "budget"),
+        ("Why should I trust you?", "trust"),
+        ("Не доверяю новым поставщикам", "trust"),
+        ("How much is it?", None),
+    ],
+)
+def test_objections(text: str, kind: str | None) -> None:
+    assert objection_kind(text) == kind
+    if kind:
+        assert intent(text) is Intent.OBJECTION
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("How much are 12 of your panels?", True),
+        ("Сколько стоят панели?", True),
+        ("Do you have downlights in stock?", True),
+        ("How much is delivery?", False),  # a service topic: answered from documents
+        ("That's too expensive", False),
+        ("Hello", False),
+    ],
+)
+def test_product_requests_that_may_name_products_loosely(text: str, expected: bool) -> None:
+    from bot.responders.intents import asks_about_products
+
+    assert asks_about_products(text) is expected
