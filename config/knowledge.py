@@ -1,0 +1,43 @@
+"""Building the knowledge-base ports (retriever, catalog) from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from config.ingesting import layout_for, store_config
+from config.settings import Settings
+from knowledge_base.catalog import CsvCatalog
+from knowledge_base.embeddings import load_embedding
+from knowledge_base.manifest import Manifest
+from knowledge_base.retrieval import FusionWeights, HybridRetriever
+from knowledge_base.stores import VectorIndex, open_vector_index
+
+
+def fusion_weights(settings: Settings) -> FusionWeights:
+    r = settings.retrieval
+    return FusionWeights(dense=r.dense_weight, lexical=r.lexical_weight, k=r.rrf_k, candidates=r.candidates)
+
+
+@dataclass
+class KnowledgeBase:
+    """The opened knowledge base: its retriever, catalog, embedding and the store to close."""
+
+    retriever: HybridRetriever
+    catalog: CsvCatalog
+    index: VectorIndex
+    embedding: BaseEmbedding
+
+    def close(self) -> None:
+        self.index.close()
+
+
+def open_knowledge_base(settings: Settings) -> KnowledgeBase:
+    """Open what `kb ingest` built in the data dir."""
+    layout = layout_for(settings)
+    index = open_vector_index(store_config(settings))
+    manifest = Manifest.load(layout.manifest, settings.embedding_model, index.identity)
+    embedding = load_embedding(settings.embedding_model)
+    retriever = HybridRetriever(manifest.chunks, index, embedding, fusion_weights(settings))
+    return KnowledgeBase(retriever, CsvCatalog.load(layout.tables_dir), index, embedding)

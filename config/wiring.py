@@ -1,0 +1,87 @@
+"""The composition root: build every port and the core from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import structlog
+
+from bot.app import SalesBot
+from bot.crm.local_board import LocalBoard
+from bot.engine import DialogueEngine, DialogueSettings
+from bot.ports import Outbox, SessionStore
+from bot.queue import InProcessQueue
+from bot.responders.offline import OfflineResponder
+from bot.responders.tools import SalesTools
+from bot.sessions.memory import MemorySessionStore
+from bot.sessions.redis import RedisSessionStore
+from bot.storage import CrmOutbox, SqlStorage
+from bot.testing import MemoryOutbox
+from config.knowledge import KnowledgeBase, open_knowledge_base
+from config.settings import Settings
+from knowledge_base.reader import SentenceReader
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Runtime:
+    """Everything `serve`, `ask` and `converse` run on, and how to close it."""
+
+    settings: Settings
+    kb: KnowledgeBase
+    sessions: SessionStore
+    storage: SqlStorage
+    queue: InProcessQueue
+    crm_outbox: CrmOutbox
+    board: LocalBoard
+    bot: SalesBot
+    closers: list[object] = field(default_factory=list)
+
+    async def close(self) -> None:
+        await self.sessions.close()
+        await self.storage.close()
+        self.kb.close()
+
+
+def build_sessions(settings: Settings) -> SessionStore:
+    if settings.redis_url:
+        return RedisSessionStore.from_url(settings.redis_url)
+    return MemorySessionStore()
+
+
+def dialogue_settings(settings: Settings) -> DialogueSettings:
+    return DialogueSettings(
+        default_language=settings.default_language,
+        phone_default_region=settings.phone_default_region,
+        phone_regions=dict(settings.phone_regions),
+        scoring=settings.scoring,
+    )
+
+
+def build_tools(settings: Settings, kb: KnowledgeBase) -> SalesTools:
+    return SalesTools(
+        retriever=kb.retriever,
+        reader=SentenceReader(kb.embedding.get_query_embedding),  # the retriever's model, not a second
+        catalog=kb.catalog,
+        company=settings.company_name,
+        top_k=settings.retrieval.top_k,
+    )
+
+
+async def build_runtime(settings: Settings, outbox: Outbox | None = None) -> Runtime:
+    """Open the knowledge base, storage and sessions and assemble the core."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    kb = open_knowledge_base(settings)
+    storage = await SqlStorage.connect(settings.database_dsn)
+    await storage.migrate()
+    sessions = build_sessions(settings)
+    tools = build_tools(settings, kb)
+    engine = DialogueEngine(OfflineResponder(tools), kb.catalog, dialogue_settings(settings))
+    queue = InProcessQueue()
+    crm_outbox = CrmOutbox(storage)
+    bot = SalesBot(
+        sessions=sessions, storage=storage, engine=engine, outbox=outbox or MemoryOutbox(),
+        queue=queue, lead_listeners=[crm_outbox],
+    )
+    return Runtime(settings, kb, sessions, storage, queue, crm_outbox, LocalBoard(storage), bot)
