@@ -1,0 +1,58 @@
+"""What every channel adapter is: routes in, `send` out, with capability fallbacks."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from fastapi import APIRouter
+
+from bot.model import ConversationKey, OutboundMessage
+from bot.ports import Inbox, TranscriptReader
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelContext:
+    """What the core lends every adapter: where to submit, what was said, its settings."""
+
+    inbox: Inbox
+    transcripts: TranscriptReader
+    settings: dict[str, Any]
+
+
+class Channel(ABC):
+    """One transport. Subclasses translate payloads to `InboundMessage` and back.
+
+    An adapter verifies, records (through `inbox.submit`) and acknowledges fast;
+    it holds no dialogue logic.
+    """
+
+    name: ClassVar[str]
+
+    def __init__(self, context: ChannelContext) -> None:
+        self.context = context
+
+    @abstractmethod
+    def router(self) -> APIRouter:
+        """HTTP/WebSocket routes of this channel, mounted by `salesbot serve`."""
+
+    @abstractmethod
+    async def send_text(self, key: ConversationKey, text: str, *, idempotency_key: str) -> None:
+        """The one send every channel must implement."""
+
+    async def send(self, key: ConversationKey, message: OutboundMessage, *, idempotency_key: str) -> None:
+        """Send a reply; channels without buttons get them listed as text."""
+        text = message.text
+        if message.buttons:
+            text += "\n" + "\n".join(f"• {b.title}" for b in message.buttons)
+        await self.send_text(key, text, idempotency_key=idempotency_key)
+
+    async def typing(self, key: ConversationKey) -> None:  # noqa: B027 - optional capability
+        """Show that a reply is being written, where the channel can."""
+
+    async def start(self) -> None:  # noqa: B027 - optional capability
+        """Open long-lived connections (IMAP IDLE, polling) if the channel needs them."""
+
+    async def stop(self) -> None:  # noqa: B027 - optional capability
+        """Close what `start` opened."""

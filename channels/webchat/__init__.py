@@ -1,0 +1,5 @@
+"""Web chat: a WebSocket channel and the embeddable `<salesbot-chat>` widget."""
+
+from channels.webchat.channel import WebChatChannel
+
+__all__ = ["WebChatChannel"]
