@@ -1,0 +1,1 @@
+"""The web server of `salesbot serve`: channels, board, health and metrics."""

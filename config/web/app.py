@@ -1,0 +1,139 @@
+"""The ASGI application of `salesbot serve`.
+
+Start-up refreshes the knowledge base from `kb_dir` (incremental, so cheap
+when nothing changed), builds the core, mounts every enabled channel and
+starts the workers and the CRM relay. Shutdown stops them in reverse.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from bot.model import ConversationKey, InboundMessage
+from bot.ports import Inbox, TranscriptReader
+from bot.records import TranscriptLine
+from bot.storage.recovery import unanswered
+from channels.base import ChannelContext
+from channels.registry import channel_class
+from config.ingesting import run_ingest
+from config.settings import Settings, load_settings
+from config.web import board, health, metrics
+from config.web.outbox import ChannelOutbox
+from config.wiring import Runtime, build_runtime
+
+log = structlog.get_logger(__name__)
+
+
+def channel_settings(settings: Settings, name: str) -> dict[str, Any]:
+    """A channel's own settings section, as the adapter reads it."""
+    section = getattr(settings, name, None)
+    return section.model_dump() if section is not None else {}
+
+
+async def refresh_knowledge_base(settings: Settings) -> None:
+    report = await asyncio.to_thread(run_ingest, settings, settings.kb_dir)
+    for error in report.errors:
+        log.warning("kb.ingest_error", error=error)
+    log.info("kb.ingested", summary=report.summary())
+
+
+async def requeue_unanswered(runtime: Runtime) -> None:
+    """Queue again what a previous process stored but did not answer (at most a day old)."""
+    since = datetime.now(UTC) - timedelta(hours=24)
+    pending = await unanswered(runtime.storage, since)
+    for message in pending:
+        await runtime.queue.put(message)
+    if pending:
+        log.info("serve.requeued_unanswered", count=len(pending))
+
+
+@asynccontextmanager
+async def _running(app: FastAPI, settings: Settings, outbox: ChannelOutbox) -> AsyncIterator[None]:
+    await refresh_knowledge_base(settings)
+    runtime = await build_runtime(settings, outbox)
+    runtime.bot.lead_listeners.append(metrics.LeadBands())
+    app.state.runtime = runtime
+    app.state.core.bind(runtime.bot, runtime.storage)
+    for channel in app.state.channels:
+        outbox.register(channel)
+        await channel.start()
+    stop = asyncio.Event()
+    tasks = [
+        asyncio.create_task(runtime.queue.run(runtime.bot.process), name="workers"),
+        asyncio.create_task(runtime.crm_outbox.run(runtime.board, stop), name="crm-relay"),
+    ]
+    await requeue_unanswered(runtime)
+    log.info("serve.ready", channels=settings.channels, url=f"http://{settings.host}:{settings.port}/")
+    try:
+        yield
+    finally:
+        stop.set()
+        for channel in app.state.channels:
+            await channel.stop()
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await runtime.close()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The whole web application for `settings` (read from the environment when omitted)."""
+    settings = settings or load_settings()
+    outbox = ChannelOutbox()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with _running(app, settings, outbox):
+            yield
+
+    app = FastAPI(title="salesbot", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.include_router(health.router)
+    app.include_router(metrics.router)
+    app.state.board_auth = board.load_auth(settings)  # creates <data_dir>/board_token when no token is set
+    app.include_router(board.router)
+    # Channel routes must exist before start-up; the core they talk to is bound in the lifespan.
+    app.state.core = core = CoreHandle()
+    app.state.channels = [
+        channel_class(name)(ChannelContext(core, core, channel_settings(settings, name)))
+        for name in settings.channels
+    ]
+    for channel in app.state.channels:
+        app.include_router(channel.router())
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        return RedirectResponse("/webchat/demo" if "webchat" in settings.channels else "/docs")
+
+    return app
+
+
+class CoreHandle:
+    """The core as channels see it (`Inbox` and `TranscriptReader`), bound once start-up built it."""
+
+    def __init__(self) -> None:
+        self._inbox: Inbox | None = None
+        self._transcripts: TranscriptReader | None = None
+
+    def bind(self, inbox: Inbox, transcripts: TranscriptReader) -> None:
+        self._inbox, self._transcripts = inbox, transcripts
+
+    async def submit(self, message: InboundMessage) -> bool:
+        if self._inbox is None:
+            raise RuntimeError("salesbot is still starting")
+        return await self._inbox.submit(message)
+
+    async def transcript(self, key: ConversationKey, after_seq: int = 0) -> list[TranscriptLine]:
+        if self._transcripts is None:
+            raise RuntimeError("salesbot is still starting")
+        return await self._transcripts.transcript(key, after_seq)
