@@ -156,7 +156,14 @@
     connectedCallback() {
       this.stopped = false;
       this.onOnline = () => { if (!this.ws) this.connect(); };
+      // The browser knows the network is gone before a close handshake could say so (it cannot
+      // complete offline): stop sending now and show that we are reconnecting.
+      this.onOffline = () => {
+        if (this.ws) this.drop(true);
+        this.setStatus("You are offline. Messages will be sent when the connection is back.");
+      };
       window.addEventListener("online", this.onOnline);
+      window.addEventListener("offline", this.onOffline);
       this.connect();
       this.pingTimer = setInterval(() => this.ping(), PING_EVERY_MS);
     }
@@ -164,6 +171,7 @@
     disconnectedCallback() {
       this.stopped = true;
       window.removeEventListener("online", this.onOnline);
+      window.removeEventListener("offline", this.onOffline);
       clearInterval(this.pingTimer);
       clearTimeout(this.retryTimer);
       this.drop(false);
