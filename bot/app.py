@@ -15,6 +15,7 @@ from typing import Protocol
 import structlog
 
 from bot import metrics
+from bot.drafts import DraftRelay
 from bot.engine import DialogueEngine
 from bot.errors import LockTimeout
 from bot.model import InboundMessage, OutboundMessage
@@ -120,7 +121,8 @@ class SalesBot:
                     stage = "lead"
                     record = await self.storage.save_lead(key, session.lead)
                     stage = "respond"
-                    reply = await self.engine.respond(understood, session)
+                    drafts = DraftRelay(self.outbox, key, f"{message.message_id}#draft")
+                    reply = await self.engine.respond(understood, session, drafts)
                 except Exception:
                     # The next turn saves its lead from this session: without it, a failed
                     # turn's email would be overwritten by the next turn's lead.

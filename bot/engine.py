@@ -19,7 +19,7 @@ from bot.model import InboundMessage
 from bot.ports import Catalog, Responder
 from bot.scoring import ScoringRules, score_lead
 from bot.session import Session
-from bot.turn import Reply, TurnContext
+from bot.turn import DraftSink, Reply, TurnContext, no_drafts
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +73,10 @@ class DialogueEngine:
                 text = re.sub(re.escape(name), " ", text, flags=re.IGNORECASE)
         return text
 
-    async def respond(self, understood: Understood, session: Session) -> Reply:
-        """The responder's reply; recorded in the session's history."""
+    async def respond(self, understood: Understood, session: Session, draft: DraftSink = no_drafts) -> Reply:
+        """The responder's reply; recorded in the session's history. `draft` sees it being written."""
         reply = await self.responder.respond(
-            TurnContext(understood.message, session, understood.language, understood.update)
+            TurnContext(understood.message, session, understood.language, understood.update, draft)
         )
         mentioned = self.catalog.mentioned(understood.message.text)
         if mentioned:  # "is it in stock?" next turn refers to the last product talked about

@@ -136,6 +136,10 @@ class Outbox(Protocol):
         """Show the customer a reply is being written, where the channel can."""
         ...
 
+    async def draft(self, key: ConversationKey, draft_id: str, text: str) -> None:
+        """Show the reply `draft_id` as written so far, where the channel can; `send` replaces it."""
+        ...
+
 
 class Inbox(Protocol):
     """Where channel adapters hand customer messages to the core.

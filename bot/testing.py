@@ -22,6 +22,7 @@ class MemoryOutbox:
         self.sent: dict[ConversationKey, list[OutboundMessage]] = defaultdict(list)
         self.keys: set[str] = set()
         self.typing_shown: list[ConversationKey] = []
+        self.drafts: dict[ConversationKey, list[tuple[str, str]]] = defaultdict(list)
 
     async def send(self, key: ConversationKey, message: OutboundMessage, *, idempotency_key: str) -> None:
         if idempotency_key in self.keys:  # outbound is idempotent, as real channels must be
@@ -31,6 +32,9 @@ class MemoryOutbox:
 
     async def typing(self, key: ConversationKey) -> None:
         self.typing_shown.append(key)
+
+    async def draft(self, key: ConversationKey, draft_id: str, text: str) -> None:
+        self.drafts[key].append((draft_id, text))
 
 
 _ids = itertools.count(1)

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.lead import LeadUpdate
 from bot.model import InboundMessage, OutboundMessage
 from bot.session import Session
+
+DraftSink = Callable[[str], Awaitable[None]]
+"""Takes the reply's whole text so far; a streaming responder calls it as the text grows."""
+
+
+async def no_drafts(text: str) -> None:
+    """The draft sink of a turn nobody watches being written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,12 +22,16 @@ class TurnContext:
     """One customer message in its conversation.
 
     `session.lead` already includes `update`, the fields learned from this message.
+    A responder that produces its text piece by piece (an LLM) may pass the text so far
+    to `draft`; channels that can show a reply being written do. Only the returned
+    `Reply` is stored and sent: a draft is never a promise.
     """
 
     message: InboundMessage
     session: Session
     language: str
     update: LeadUpdate
+    draft: DraftSink = no_drafts
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,6 +77,37 @@ class FailingOutbox:
     async def typing(self, key: ConversationKey) -> None:
         raise ConnectionError("channel unreachable")
 
+    async def draft(self, key: ConversationKey, draft_id: str, text: str) -> None:
+        raise ConnectionError("channel unreachable")
+
+
+class StreamingResponder:
+    """Writes its reply piece by piece, as an LLM does, passing the text so far to `turn.draft`."""
+
+    def __init__(self, pieces: list[str], pause: float) -> None:
+        self.pieces = pieces
+        self.pause = pause
+
+    async def respond(self, turn: TurnContext) -> Reply:
+        text = ""
+        for piece in self.pieces:
+            text += piece
+            await turn.draft(text)
+            await asyncio.sleep(self.pause)
+        return Reply((OutboundMessage(text),), "streamed")
+
+
+class DraftsFailOutbox(MemoryOutbox):
+    """A channel that sends fine but whose drafts (an optional API) fail."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.draft_attempts = 0
+
+    async def draft(self, key: ConversationKey, draft_id: str, text: str) -> None:
+        self.draft_attempts += 1
+        raise ConnectionError("drafts are not supported here")
+
 
 class FailingListener:
     """A CRM outbox that cannot take the lead."""
@@ -323,3 +354,40 @@ async def test_submitted_messages_are_answered_through_the_queue_in_order(parts:
         transcript = await lines(parts, key(c))
         assert [text for d, text in transcript if d == "in"] == [f"{c} #{n}" for n in range(5)]
         assert [text for d, text in transcript if d == "out"] == [f"echo: {c} #{n}" for n in range(5)]
+
+
+# -- streaming -------------------------------------------------------------------------------
+
+
+async def test_a_streaming_reply_is_shown_as_it_grows_and_only_the_final_text_is_kept(parts: Parts) -> None:
+    outbox = MemoryOutbox()
+    pieces = ["Panels ship", " from stock", " within 5 working days."]
+    bot = parts.bot(StreamingResponder(pieces, pause=0.3), outbox)
+    await bot.handle(InboundMessage(key(), "m1", "When can you ship?"))
+    assert outbox.drafts[key()] == [
+        ("m1#draft", "Panels ship"),
+        ("m1#draft", "Panels ship from stock"),
+        ("m1#draft", "Panels ship from stock within 5 working days."),
+    ]
+    assert [m.text for m in outbox.sent[key()]] == ["Panels ship from stock within 5 working days."]
+    assert await lines(parts, key()) == [
+        ("in", "When can you ship?"), ("out", "Panels ship from stock within 5 working days.")
+    ]
+
+
+async def test_drafts_are_throttled_so_token_streams_do_not_flood_the_channel(parts: Parts) -> None:
+    outbox = MemoryOutbox()
+    tokens = [f" w{i}" for i in range(200)]
+    await parts.bot(StreamingResponder(tokens, pause=0), outbox).handle(InboundMessage(key(), "m1", "Tell me"))
+    drafts = outbox.drafts[key()]
+    assert 1 <= len(drafts) < 10
+    assert drafts[0] == ("m1#draft", " w0")
+    assert outbox.sent[key()][0].text == "".join(tokens)
+
+
+async def test_failing_drafts_never_cost_the_reply(parts: Parts) -> None:
+    outbox = DraftsFailOutbox()
+    bot = parts.bot(StreamingResponder(["One", " two", " three"], pause=0.3), outbox)
+    await bot.handle(InboundMessage(key(), "m1", "Count"))
+    assert outbox.draft_attempts == 1  # a channel that refused drafts is not asked again this turn
+    assert [m.text for m in outbox.sent[key()]] == ["One two three"]
