@@ -51,6 +51,9 @@ class Channel(ABC):
     async def typing(self, key: ConversationKey) -> None:  # noqa: B027 - optional capability
         """Show that a reply is being written, where the channel can."""
 
+    async def draft(self, key: ConversationKey, draft_id: str, text: str) -> None:  # noqa: B027 - optional
+        """Show a reply as written so far, where the channel can; the final `send` replaces it."""
+
     async def start(self) -> None:  # noqa: B027 - optional capability
         """Open long-lived connections (IMAP IDLE, polling) if the channel needs them."""
 

@@ -17,7 +17,7 @@ from channels.webchat.assets import Asset, demo_asset, widget_asset
 from channels.webchat.endpoint import Endpoint
 from channels.webchat.hub import Hub
 from channels.webchat.limits import RateLimiter
-from channels.webchat.protocol import TypingFrame
+from channels.webchat.protocol import DraftFrame, TypingFrame
 from channels.webchat.settings import WebChatSettings
 
 
@@ -65,6 +65,10 @@ class WebChatChannel(Channel):
 
     async def typing(self, key: ConversationKey) -> None:
         await self.hub.broadcast(key, TypingFrame())
+
+    async def draft(self, key: ConversationKey, draft_id: str, text: str) -> None:
+        """Show the reply growing on the visitor's open sockets."""
+        await self.hub.broadcast(key, DraftFrame(id=draft_id, text=text))
 
     async def _serve_widget(self, request: Request) -> Response:
         if self._widget is None:  # read once, on first use, not at import

@@ -121,6 +121,17 @@ class TypingFrame(ServerFrame):
     type: Literal["typing"] = "typing"
 
 
+class DraftFrame(ServerFrame):
+    """The reply `id` as written so far (a streaming responder); the next "out" message replaces it.
+
+    Not stored and not replayed: a page that reconnects gets the final line instead.
+    """
+
+    type: Literal["draft"] = "draft"
+    id: str
+    text: str
+
+
 class PongFrame(ServerFrame):
     """Answer to a ping."""
 

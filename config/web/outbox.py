@@ -25,3 +25,8 @@ class ChannelOutbox:
         channel = self.channels.get(key.channel)
         if channel is not None:
             await channel.typing(key)
+
+    async def draft(self, key: ConversationKey, draft_id: str, text: str) -> None:
+        channel = self.channels.get(key.channel)
+        if channel is not None:
+            await channel.draft(key, draft_id, text)

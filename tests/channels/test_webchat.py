@@ -485,3 +485,22 @@ def test_memory_is_bounded_for_any_number_of_visitors() -> None:
     lru.get("a")  # recently used, so "b" is the one evicted
     lru.put("c", 3)
     assert "a" in lru and "b" not in lru and "c" in lru
+
+
+# --- streaming drafts -------------------------------------------------------------------------
+
+
+async def test_a_draft_reaches_only_its_visitors_sockets_and_is_never_replayed(serve: Any) -> None:
+    served = await serve()
+    async with served.ws() as ws, served.ws(visitor="visitor-somebody-else") as other:
+        await until(ws, is_type("ready"))
+        await until(other, is_type("ready"))
+        await served.channel.draft(KEY, "m1#draft", "Panels ship")
+        await served.channel.draft(KEY, "m1#draft", "Panels ship <b>today</b>")
+        assert await barrier(served, ws) == [
+            {"type": "draft", "id": "m1#draft", "text": "Panels ship"},
+            {"type": "draft", "id": "m1#draft", "text": "Panels ship <b>today</b>"},
+        ]
+        assert await barrier(served, other) == []
+    async with served.ws() as again:  # a draft is not part of the transcript
+        assert not [f for f in await until(again, is_type("ready")) if f["type"] == "draft"]

@@ -13,6 +13,7 @@
  * the shadow root is open; each message is li.msg with data-direction ("in"|"out"),
  * data-seq (stored lines only), data-id, data-state ("pending"|"sent"|"failed", our
  * messages not yet confirmed by their stored line) or data-greeting, and its text in span.text.
+ * A reply still being written (streaming responders) is li.msg[data-draft] until its stored line comes.
  */
 (() => {
   "use strict";
@@ -145,6 +146,7 @@
       this.inIds = new Set(); // client ids of our own messages already shown with a seq
       this.unacked = new Map(); // client id -> text: resent after every reconnect until acked
       this.pendingEls = new Map(); // client id -> <li> shown before the server gave it a seq
+      this.drafts = new Map(); // draft id -> <li> of a reply still being written
       this.cache = []; // what sessionStorage keeps for a reload
       this.ws = null;
       this.ready = false;
@@ -282,6 +284,7 @@
       this.ready = false;
       clearTimeout(this.pongTimer);
       this.typingEl.hidden = true;
+      this.clearDrafts(); // the replay after reconnecting brings the finished reply
       if (ws) { ws.onclose = null; ws.onmessage = null; try { ws.close(); } catch (e) { /* already gone */ } }
       if (reconnect) this.scheduleReconnect();
     }
@@ -312,6 +315,7 @@
       else if (frame.type === "ready") this.onReady();
       else if (frame.type === "ack") this.onAck(frame);
       else if (frame.type === "typing") this.showTyping();
+      else if (frame.type === "draft") this.onDraft(frame);
       else if (frame.type === "error") this.onError(frame);
     }
 
@@ -342,6 +346,7 @@
         if (this.cache.length > CACHE_MAX) this.cache.splice(0, this.cache.length - CACHE_MAX);
       }
       if (msg.direction === "out") {
+        this.clearDrafts(); // the stored reply replaces what was shown while it was written
         this.typingEl.hidden = true;
         if (this.panel.hidden && this.ready) this.launcher.dataset.unread = "true";
       }
@@ -426,6 +431,28 @@
       });
       note.append(retry);
       li.append(note);
+    }
+
+    /** A reply being written (a streaming responder): shown in place, never stored or cached. */
+    onDraft(frame) {
+      if (typeof frame.id !== "string" || typeof frame.text !== "string") return;
+      let li = this.drafts.get(frame.id);
+      if (!li) {
+        // Hidden from screen readers: the live region announces the finished line once, not every word.
+        li = messageEl({ "data-direction": "out", "data-draft": frame.id, "aria-hidden": "true" }, "");
+        let before = null; // above our unconfirmed messages, like a stored line
+        for (const child of this.list.children) { if (child.dataset.state) { before = child; break; } }
+        this.list.insertBefore(li, before);
+        this.drafts.set(frame.id, li);
+      }
+      li.querySelector("span.text").textContent = frame.text;
+      this.typingEl.hidden = true;
+      this.list.scrollTop = this.list.scrollHeight;
+    }
+
+    clearDrafts() {
+      for (const li of this.drafts.values()) li.remove();
+      this.drafts.clear();
     }
 
     showTyping() {
