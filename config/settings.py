@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     phone_default_region: str = "US"
     phone_regions: dict[str, str] = {"ru": "RU"}
     channels: list[str] = ["webchat"]
+    responder: str = "offline"
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str | None = None

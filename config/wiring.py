@@ -11,13 +11,13 @@ from bot.crm.local_board import LocalBoard
 from bot.engine import DialogueEngine, DialogueSettings
 from bot.ports import Outbox, SessionStore
 from bot.queue import InProcessQueue
-from bot.responders.offline import OfflineResponder
 from bot.responders.tools import SalesTools
 from bot.sessions.memory import MemorySessionStore
 from bot.sessions.redis import RedisSessionStore
 from bot.storage import CrmOutbox, SqlStorage
 from bot.testing import MemoryOutbox
 from config.knowledge import KnowledgeBase, open_knowledge_base
+from config.responders import build_responder
 from config.settings import Settings
 from knowledge_base.reader import SentenceReader
 
@@ -73,11 +73,12 @@ async def build_runtime(settings: Settings, outbox: Outbox | None = None) -> Run
     """Open the knowledge base, storage and sessions and assemble the core."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     kb = open_knowledge_base(settings)
+    # Before any connection is opened: a misnamed responder is a config error, not a leak.
+    responder = build_responder(settings.responder, build_tools(settings, kb))
+    engine = DialogueEngine(responder, kb.catalog, dialogue_settings(settings))
     storage = await SqlStorage.connect(settings.database_dsn)
     await storage.migrate()
     sessions = build_sessions(settings)
-    tools = build_tools(settings, kb)
-    engine = DialogueEngine(OfflineResponder(tools), kb.catalog, dialogue_settings(settings))
     queue = InProcessQueue()
     crm_outbox = CrmOutbox(storage)
     bot = SalesBot(

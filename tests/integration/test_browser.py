@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 from structlog.testing import capture_logs
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -82,6 +82,17 @@ def _salesbot() -> str:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`salesbot serve` in a subprocess on a free port, on the embedded defaults and the demo KB."""
+    yield from _serve(tmp_path_factory, {})
+
+
+@pytest.fixture(scope="module")
+def streaming_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The same, with a responder that streams (tests/integration/streaming_responder.py)."""
+    responder = "tests.integration.streaming_responder:word_by_word"
+    yield from _serve(tmp_path_factory, {"SALESBOT_RESPONDER": responder, "PYTHONPATH": str(ROOT)})
+
+
+def _serve(tmp_path_factory: pytest.TempPathFactory, extra_env: dict[str, str]) -> Iterator[Server]:
     if not CHROMIUM.exists():
         pytest.fail("CI is set but /usr/bin/chromium is missing (tests/services.sh installs it)")
     tmp = tmp_path_factory.mktemp("serve")
@@ -89,7 +100,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     url = f"http://127.0.0.1:{port}"
     services = {"REDIS_URL", "DATABASE_URL", "WEAVIATE_URL", "QDRANT_URL", "ANTHROPIC_API_KEY"}
     env = {k: v for k, v in os.environ.items() if not k.startswith("SALESBOT_") and k not in services}
-    env |= {"SALESBOT_BOARD_TOKEN": TOKEN, "SALESBOT_WEBCHAT__ALLOWED_ORIGINS": json.dumps([url])}
+    env |= {"SALESBOT_BOARD_TOKEN": TOKEN, "SALESBOT_WEBCHAT__ALLOWED_ORIGINS": json.dumps([url])} | extra_env
     log = tmp / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -135,18 +146,26 @@ async def browser() -> AsyncIterator[Browser]:
 async def customer(browser: Browser, server: Server) -> AsyncIterator[Page]:
     """A new visitor on the demo host page, chat open and connected."""
     context = await browser.new_context(viewport={"width": 1280, "height": 760})
+    page = await open_chat(context, server)
+    yield page
+    await context.close()
+
+
+async def open_chat(context: BrowserContext, server: Server) -> Page:
+    # Bounds, not speed checks: under load one reply can take a while (see REPLY_MS).
+    context.set_default_timeout(REPLY_MS)
     page = await context.new_page()
     await page.goto(f"{server.url}/webchat/demo")
     await page.locator(f"{SHADOW} .launcher").click()
     await page.wait_for_function("() => window.salesbotChat && window.salesbotChat.element.ready")
-    yield page
-    await context.close()
+    return page
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def staff(browser: Browser, server: Server) -> AsyncIterator[Page]:
     """A sales rep signed in to the board through its login form."""
     context = await browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(REPLY_MS)
     page = await context.new_page()
     await page.goto(f"{server.url}/board")
     assert page.url.endswith("/board/login"), "an anonymous visit must land on the login page"
@@ -436,3 +455,40 @@ def test_without_a_configured_token_one_is_generated_into_the_data_dir_and_only_
     assert first.state.board_auth.token == token
     assert str(path.resolve()) in repr(logs) and token not in repr(logs)
     assert create_app(settings).state.board_auth.token == token, "the token is generated once, then kept"
+
+
+# -- a streaming responder ----------------------------------------------------------------------
+
+WATCH_DRAFTS = """() => {
+  const root = window.salesbotChat.element.shadowRoot;
+  window.__drafts = [];
+  new MutationObserver(() => {
+    const draft = root.querySelector("li.msg[data-draft] span.text");
+    if (draft && draft.textContent !== window.__drafts.at(-1)) window.__drafts.push(draft.textContent);
+  }).observe(root, { subtree: true, childList: true, characterData: true });
+}"""
+
+
+@browser_test
+async def test_a_streamed_reply_grows_in_place_and_is_replaced_by_the_stored_line(
+    browser: Browser, streaming_server: Server
+) -> None:
+    context = await browser.new_context()
+    page = await open_chat(context, streaming_server)
+    await page.evaluate(WATCH_DRAFTS)
+    await say(page, "What is your warranty on panels?")
+    await expect(page.locator(f"{SHADOW} li.msg[data-draft]")).to_have_count(1)
+    await expect(bot_line(page, re.compile("."))).to_have_count(1)
+    lines = await settled(page)
+    await expect(page.locator(f"{SHADOW} li.msg[data-draft]")).to_have_count(0)
+    replies = [text for _, direction, text in lines if direction == "out"]
+    assert len(replies) == 1
+    drafts: list[str] = await page.evaluate("() => window.__drafts")
+    # Seen growing, each a beginning of what was finally said; the final line is shown once.
+    assert len(drafts) >= 2, drafts
+    assert all(replies[0].startswith(d) for d in drafts), (drafts, replies)
+    assert [len(d) for d in drafts] == sorted(len(d) for d in drafts)
+    assert len(drafts[0]) < len(replies[0])
+    visitor = await page.evaluate("() => window.salesbotChat.element.visitor")
+    assert await server_transcript(streaming_server, visitor) == lines  # drafts are never stored
+    await context.close()
