@@ -180,13 +180,20 @@ def _numeric_days(match: re.Match[str], today: date) -> int | None:
     return _days_until(today, month, day, match.group("y"))
 
 
+# "Connect us from December 1", written on December 5, means "now", not in a year.
+OVERDUE_WITHIN_DAYS = 31
+
+
 def _days_until(today: date, month: int | None, day: int, year: str | None) -> int | None:
-    """Days until the date; a date without a year that has passed means next year's."""
+    """Days until the date. Without a year, a date passed within a month is due now (0);
+    one passed longer ago means next year's."""
     if month is None:
         return None
     try:
         target = date(int(year) if year else today.year, month, day)
         if target < today and not year:
+            if (today - target).days <= OVERDUE_WITHIN_DAYS:
+                return 0
             target = target.replace(year=today.year + 1)
     except ValueError:
         return None

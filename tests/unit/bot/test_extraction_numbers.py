@@ -130,7 +130,8 @@ def test_accepts_quote(text: str, accepts: bool | None) -> None:
         ("к 1 марта", 97, "к 1 марта"),
         ("до конца года", 37, "до конца года"),
         ("by the end of the month", 6, "by the end of the month"),
-        ("on November 2", 343, "on November 2"),  # passed this year: next year's
+        ("on November 2", 0, "on November 2"),  # passed within a month: due now
+        ("on October 2", 312, "on October 2"),  # passed longer ago: next year's
         ("by 15.01.2027", 52, "15.01.2027"),
     ],
 )
@@ -148,5 +149,11 @@ def test_no_timeline(text: str) -> None:
 
 
 def test_timeline_rolls_into_next_year() -> None:
-    found = find_timeline("by March 1", datetime(2026, 3, 2))
-    assert found is not None and found.days == 364
+    found = find_timeline("by March 1", datetime(2026, 4, 15))
+    assert found is not None and found.days == 320
+
+
+@pytest.mark.parametrize("written", [datetime(2026, 12, 1), datetime(2026, 12, 3), datetime(2026, 12, 30)])
+def test_a_start_date_just_passed_is_due_now_not_next_year(written: datetime) -> None:
+    found = find_timeline("подключить нужно с 1 декабря", written)
+    assert found is not None and found.days == 0
