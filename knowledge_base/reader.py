@@ -23,7 +23,8 @@ from knowledge_base.lexical import STOPWORDS, tokenize
 # Question words that carry no topic: the reader ignores them.
 QUESTION_WORDS = frozenset(
     """what which when where why who whom whose how much many long often cost costs price total
-    tell know need want get give buy order model models product products your you
+    tell know need want get give buy order model models product products your you take takes
+    accept offer provide
     какой какая какое какие каков сколько когда где почему зачем кто стоит стоят стоить будут
     цена можно нужно хочу надо ваш ваша ваши у""".split()
 )
@@ -32,14 +33,30 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _CYRILLIC = re.compile(r"[а-яё]")
 # Addresses are not words: "warranty@acme-panels.example" covers neither "warranty" nor "panels".
 _ADDRESS = re.compile(r"\S+@\S+|\bhttps?://\S+|\bwww\.\S+", re.IGNORECASE)
+# Snowball leaves some forms of one word apart ("deliver" -> "deliv", "delivery" -> "deliveri"):
+# a stem that begins another counts as the same word once it is this long (shorter is "part"
+# ~ "particular").
+PREFIX_STEM = 5
 # Measured on e5-small word pairs: true translations score 0.90-0.93, unrelated
 # words up to ~0.885; below this a cross-language match is not trusted.
 SOFT_MATCH = 0.895
 
 
+MIN_WORDS = 3
+# Sentences tied on coverage whose meaning is compared; each costs one e5 pass (cached).
+MEANING_CANDIDATES = 12
+
+
+def _section(passage: Passage) -> str:
+    heading = passage.heading.rsplit("/", 1)[-1].strip()
+    return f"{heading}: " if heading else ""
+
+
 def split_sentences(text: str) -> list[str]:
+    """The sentences and list items of a text; a fragment of one or two words (a title, a
+    signature line) states nothing and is left out."""
     parts = (p.strip(" -•*\t") for p in _SENTENCE.split(text))
-    return [p for p in parts if len(p) > 2]
+    return [p for p in parts if len(p) > 2 and len(_WORD.findall(p)) >= MIN_WORDS]
 
 
 def words_of(text: str) -> list[str]:
@@ -81,7 +98,7 @@ class _Text:
         if word.isdigit():
             return 1.0 if word in self.stems else 0.0
         stems = tokenize(word)
-        if stems and stems[0] in self.stems:
+        if stems and (stems[0] in self.stems or self._prefix_match(stems[0])):
             return 1.0
         other = self.vectors[not _is_cyrillic(word)]
         if other is None:
@@ -89,11 +106,26 @@ class _Text:
         return float(np.max(other @ vector(word)))
 
 
+    def _prefix_match(self, stem: str) -> bool:
+        if len(stem) < PREFIX_STEM or stem.isdigit():
+            return False
+        return any(
+            len(own) >= PREFIX_STEM and (own.startswith(stem) or stem.startswith(own))
+            for own in self.stems
+            if not own.isdigit()
+        )
+
+
 class SentenceReader:
     """Implements the core's `Reader` port with stems plus e5 word similarity."""
 
-    def __init__(self, embed_word: Callable[[str], Sequence[float]], soft_match: float = SOFT_MATCH) -> None:
+    def __init__(
+        self, embed_word: Callable[[str], Sequence[float]], soft_match: float = SOFT_MATCH, by_meaning: bool = True
+    ) -> None:
+        """`embed_word` embeds in e5's "query:" role, which e5 prescribes for symmetric similarity:
+        word to word, and (`by_meaning`) question to sentence for sentences that tie on coverage."""
         self._soft = soft_match
+        self._by_meaning = by_meaning
         self._lock = threading.Lock()
         self._vector = lru_cache(maxsize=50_000)(lambda w: np.asarray(embed_word(w), dtype=np.float32))
 
@@ -123,14 +155,31 @@ class SentenceReader:
             heading = _Text(passage.heading.rsplit("/", 1)[-1], self._vector)
             vouched = {w for w in words if heading.match(w, self._vector) >= self._soft}
             found.extend(self._evidence(words, s, vouched, passage) for s in split_sentences(passage.text))
-        # Equal coverage: a sentence that covers the question in its own words beats one its
-        # heading vouches for; then the retriever's ranking of the passage (it compares meanings,
-        # across languages too); then the sentence whose own words match best.
+        found = [e for e in found if e.coverage > 0]
+        meaning = self._meaning(question, found)
+        # Equal coverage: a sentence that says any of it in its own words beats one only its
+        # heading vouches for; then the one closest in meaning (with its heading) to the question,
+        # since how many words match across languages is noisy (look-alikes), the whole less so;
+        # then own words, the retriever's ranking of the passage, the closest words.
         return sorted(
-            (e for e in found if e.coverage > 0),
-            key=lambda e: (e.coverage, e.own_coverage, e.passage.score, e.similarity),
+            found,
+            key=lambda e: (
+                e.coverage, e.own_coverage > 0, meaning.get(id(e), 0.0), e.own_coverage, e.passage.score, e.similarity
+            ),
             reverse=True,
         )
+
+    def _meaning(self, question: str, found: list[Evidence]) -> dict[int, float]:
+        """e5 similarity of the question to each sentence tied for first place on coverage (few:
+        each costs an embedding)."""
+        if not self._by_meaning or not found:
+            return {}
+        top = max((e.coverage, e.own_coverage > 0) for e in found)
+        tied = [e for e in found if (e.coverage, e.own_coverage > 0) == top][:MEANING_CANDIDATES]
+        if len(tied) < 2:
+            return {}
+        asked = self._vector(question)
+        return {id(e): float(self._vector(f"{_section(e.passage)}{e.sentence}") @ asked) for e in tied}
 
     async def evidence(
         self, question: str, passages: Sequence[Passage], ignore: Sequence[str] = ()

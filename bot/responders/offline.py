@@ -117,8 +117,11 @@ class OfflineResponder:
         text, lang = turn.message.text, turn.language
         # The objection playbook instructs sales people; it is not policy to quote to customers.
         # It often ranks high (it mentions every topic), so fetch extra before setting it aside.
-        found = await self.tools.retriever.search(text, self.tools.top_k * 2)
-        passages = [p for p in found if not objection_kind(p.heading)][: self.tools.top_k]
+        # The reader sees twice the usual passages: across languages the answering section often
+        # ranks just below the top (a Russian question, an English policy), and the reader, not
+        # the ranking, decides what answers.
+        found = await self.tools.retriever.search(text, self.tools.top_k * 4)
+        passages = [p for p in found if not objection_kind(p.heading)][: self.tools.top_k * 2]
         evidence = await self.tools.reader.evidence(text, passages, ignore=[p.name for p in products])
         answer = self._best(evidence)
         if not answer:

@@ -204,6 +204,27 @@ async def test_policy_is_answered_from_a_document_naming_it(
     assert_language(answer.text, lang)
 
 
+@pytest.mark.parametrize(
+    ("lang", "question", "facts", "source"),
+    [
+        # The payment policy is written in Russian, the warranty and delivery ones in English.
+        ("en", "What payment methods do you accept?", ["SEPA", "Visa и Mastercard", "iDEAL"], "payment.md"),
+        ("ru", "Какая гарантия на панели?", ["LED panels and downlights: 5 years"], "warranty.md"),
+        ("ru", "Сколько идёт доставка в Германию?", ["Germany and France: 3 to 4 business days"], "delivery.md"),
+        ("en", "Do you deliver to Germany and how long does it take?", ["3 to 4 business days"], "delivery.md"),
+    ],
+)
+async def test_a_question_finds_its_policy_written_in_the_other_language(
+    shared_runtime: Runtime, lang: str, question: str, facts: list[str], source: str
+) -> None:
+    chat = await ask(shared_runtime, question)
+    answer = chat.last[0]
+    for fact in facts:
+        assert fact in normalized(answer.text)
+    assert answer.sources == (source,)
+    assert say("source", lang, sources=source) in answer.text  # the framing is in the customer's language
+
+
 async def test_policy_answer_quotes_whole_sentences_of_a_wrapped_document(shared_runtime: Runtime) -> None:
     # warranty.md wraps this sentence after "for a"; it was quoted cut there, with the next bullet glued on
     chat = await ask(shared_runtime, "Can I return unused products?")

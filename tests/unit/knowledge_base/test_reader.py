@@ -98,3 +98,44 @@ async def test_async_evidence_matches_sync(reader: SentenceReader) -> None:
         question, [PRICE_AND_WARRANTY]
     )
 
+
+
+SHIPPING = Passage(
+    "Acme Grinders.\nNetherlands: next business day.\nAustria and Poland: 4 to 5 business days.",
+    "shipping.md",
+    "Shipping / Shipping times",
+)
+COVERED = Passage(
+    "Grinders and brewers: 2 years.\nDescaling units: 1 year.", "guarantee.md", "Guarantee / Guarantee periods"
+)
+NOT_COVERED = Passage(
+    "Damage from unfiltered water in brewers.\nLimescale in grinders that were never descaled.",
+    "guarantee.md",
+    "Guarantee / What the guarantee does not cover",
+)
+
+
+def test_forms_of_one_word_that_snowball_stems_apart_still_match(reader: SentenceReader) -> None:
+    # "ship" and "shipping" share their stem; "deliver" (deliv) and "delivery" (deliveri) do not.
+    passage = Passage("Poland: 4 to 5 business days.", "delivery.md", "Delivery times")
+    assert best(reader, "Do you deliver to Poland?", [passage]) == ("Poland: 4 to 5 business days.", 1.0)
+
+
+def test_filler_verbs_are_not_topics(reader: SentenceReader) -> None:
+    assert content_words("How long does it take to ship to Austria?", set()) == ["ship", "austria"]
+    assert content_words("Which payment methods do you accept?", set()) == ["payment", "methods"]
+
+
+def test_a_title_fragment_is_never_the_answer(reader: SentenceReader) -> None:
+    evidence = reader.evidence_sync("How long does shipping to Austria take?", [SHIPPING])
+    assert "Acme Grinders." not in [e.sentence for e in evidence]
+    assert evidence[0].sentence == "Austria and Poland: 4 to 5 business days."
+
+
+@pytest.mark.parametrize("question", ["What is the guarantee on grinders?", "Какая гарантия на кофемолки?"])
+def test_of_sentences_covering_the_question_alike_the_closest_in_meaning_wins(
+    reader: SentenceReader, question: str
+) -> None:
+    # Both sections are headed "guarantee" and both sentences name grinders: only meaning tells.
+    evidence = reader.evidence_sync(question, [NOT_COVERED, COVERED])
+    assert evidence[0].sentence == "Grinders and brewers: 2 years."
