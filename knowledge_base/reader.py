@@ -47,6 +47,11 @@ MIN_WORDS = 3
 MEANING_CANDIDATES = 12
 
 
+def _tier(evidence: Evidence) -> tuple[float, bool]:
+    """What ranks first, before meaning: coverage, then whether the sentence says any of it itself."""
+    return evidence.coverage, evidence.own_coverage > 0
+
+
 def _section(passage: Passage) -> str:
     heading = passage.heading.rsplit("/", 1)[-1].strip()
     return f"{heading}: " if heading else ""
@@ -163,19 +168,17 @@ class SentenceReader:
         # then own words, the retriever's ranking of the passage, the closest words.
         return sorted(
             found,
-            key=lambda e: (
-                e.coverage, e.own_coverage > 0, meaning.get(id(e), 0.0), e.own_coverage, e.passage.score, e.similarity
-            ),
+            key=lambda e: (*_tier(e), meaning.get(id(e), 0.0), e.own_coverage, e.passage.score, e.similarity),
             reverse=True,
         )
 
     def _meaning(self, question: str, found: list[Evidence]) -> dict[int, float]:
-        """e5 similarity of the question to each sentence tied for first place on coverage (few:
+        """e5 similarity of the question to each sentence tied for first place on `_tier` (few:
         each costs an embedding)."""
         if not self._by_meaning or not found:
             return {}
-        top = max((e.coverage, e.own_coverage > 0) for e in found)
-        tied = [e for e in found if (e.coverage, e.own_coverage > 0) == top][:MEANING_CANDIDATES]
+        top = max(_tier(e) for e in found)
+        tied = [e for e in found if _tier(e) == top][:MEANING_CANDIDATES]
         if len(tied) < 2:
             return {}
         asked = self._vector(question)
