@@ -55,3 +55,29 @@ class Quote:
     @property
     def currency(self) -> str:
         return self.product.currency
+
+
+@dataclass(frozen=True, slots=True)
+class ProductMention:
+    """A product a message asks about, how sure that is (0..1), and the stretches of the
+    message that name or describe it (its words and specs; numbers there are not quantities)."""
+
+    product: Product
+    confidence: float
+    parts: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def start(self) -> int:
+        return min((a for a, _ in self.parts), default=-1)
+
+    @property
+    def end(self) -> int:
+        return max((b for _, b in self.parts), default=-1)
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """Which products a message is about: those it settles, or the candidates it leaves tied."""
+
+    products: tuple[ProductMention, ...] = ()
+    choices: tuple[Product, ...] = ()

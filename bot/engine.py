@@ -1,4 +1,4 @@
-"""The dialogue engine: understand a message (language, lead), then answer it.
+"""The dialogue engine: understand a message once (`bot.understanding`), then answer it.
 
 Understanding is deterministic and cannot fail on customer input, so the
 pipeline stores the lead between the two steps: if answering fails, the
@@ -7,19 +7,17 @@ lead is already safe.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from bot.email_text import split_reply
-from bot.extraction import extract_update
-from bot.language import detect_language
 from bot.lead import LeadUpdate
 from bot.model import InboundMessage
 from bot.ports import Catalog, Responder
 from bot.scoring import ScoringRules, score_lead
 from bot.session import Session
 from bot.turn import DraftSink, Reply, TurnContext, no_drafts
+from bot.understanding.model import Understanding
+from bot.understanding.pipeline import Context, Understander
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +32,18 @@ class DialogueSettings:
 
 @dataclass(frozen=True, slots=True)
 class Understood:
-    """A message after understanding: its new text without quotes, language and lead update."""
+    """A message after understanding: its new text without quotes, and what it says."""
 
     message: InboundMessage
-    language: str
-    update: LeadUpdate
+    understanding: Understanding
+
+    @property
+    def language(self) -> str:
+        return self.understanding.language
+
+    @property
+    def update(self) -> LeadUpdate:
+        return self.understanding.update
 
 
 class DialogueEngine:
@@ -48,38 +53,29 @@ class DialogueEngine:
         self.responder = responder
         self.catalog = catalog
         self.settings = settings or DialogueSettings()
+        s = self.settings
+        self.understander = Understander(
+            Context(catalog, s.default_language, s.phone_default_region, s.phone_regions)
+        )
 
     def understand(self, message: InboundMessage, session: Session) -> Understood:
-        """Detect the language and grow the lead; mutates `session`."""
-        text, quoted = split_reply(message.text)
-        if quoted:  # the quoted thread is kept in the record, never read as the customer's words
-            message = replace(message, text=text, quoted_text=message.quoted_text or quoted)
-        s = self.settings
-        language = detect_language(self._without_product_names(message.text), session.language, s.default_language)
-        update = extract_update(
-            message.text, catalog=self.catalog, known=session.lead, language=language,
-            now=message.received_at, default_region=s.phone_default_region, regions=s.phone_regions,
-        )
-        session.language = language
-        session.lead = score_lead(session.lead.merge(update), s.scoring)
+        """Understand the message once (`bot.understanding`) and grow the lead; mutates `session`."""
+        understanding = self.understander.understand(message, session)
+        if understanding.text != message.text:  # the quoted thread is kept in the record only
+            quoted = message.text[len(understanding.text):].strip()
+            message = replace(message, text=understanding.text, quoted_text=message.quoted_text or quoted)
+        session.language = understanding.language
+        session.lead = score_lead(session.lead.merge(understanding.update), self.settings.scoring)
         session.add_turn("customer", message.text)
-        return Understood(message, language, update)
-
-    def _without_product_names(self, text: str) -> str:
-        """The text less the catalog names and SKUs it mentions: they are the company's words in any
-        language, and lingua read "Сколько стоит Downlight Round 15?" as English."""
-        for product in self.catalog.mentioned(text):
-            for name in (product.name, product.sku):
-                text = re.sub(re.escape(name), " ", text, flags=re.IGNORECASE)
-        return text
+        return Understood(message, understanding)
 
     async def respond(self, understood: Understood, session: Session, draft: DraftSink = no_drafts) -> Reply:
         """The responder's reply; recorded in the session's history. `draft` sees it being written."""
+        u = understood.understanding
         reply = await self.responder.respond(
-            TurnContext(understood.message, session, understood.language, understood.update, draft)
+            TurnContext(understood.message, session, u.language, u.update, draft, u)
         )
-        mentioned = self.catalog.mentioned(understood.message.text)
-        if mentioned:  # "is it in stock?" next turn refers to the last product talked about
-            session.last_skus = [p.sku for p in mentioned]
+        if u.products:  # "is it in stock?" next turn refers to the last product talked about
+            session.last_skus = [m.product.sku for m in u.products]
         session.add_turn("bot", reply.text)
         return reply

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from types import MappingProxyType
+from types import EllipsisType, MappingProxyType
 
 from bot.catalog import Product
 from bot.email_text import split_reply
@@ -38,11 +38,15 @@ def extract_update(
     now: datetime,
     default_region: str = "US",
     regions: Mapping[str, str] = DEFAULT_REGIONS,
+    mentioned: Sequence[Product] | None = None,
+    quantity: int | EllipsisType | None = ...,
 ) -> LeadUpdate:
     """Everything one customer message says about the lead; unsaid fields stay None.
 
     `known` is the lead so far (for the product list across turns), `language` picks the
     region for phone numbers written without a country code, `now` anchors timelines.
+    `mentioned` and `quantity` are the products and count understanding found (see
+    `bot.understanding`); without them (`...`) they are read here, the older way.
     """
     own = normalize(split_reply(text)[0])
     if not own.strip():
@@ -53,7 +57,8 @@ def extract_update(
     phones = find_phones(mask(own, taken), _phone_regions(language, default_region, regions))
     taken += [p.span for p in phones]
     team = find_team_size(mask(own, taken))
-    mentioned = catalog.mentioned(own)
+    if mentioned is None:
+        mentioned = catalog.mentioned(own)
     budget = find_budget(own, money)
     timeline = find_timeline(own, now)
     authority = find_authority(own, _signature_role(own))
@@ -64,7 +69,8 @@ def extract_update(
         phone=phones[0].value if phones else None,
         company=find_company(own, is_product),
         skus=merge_skus(own, mentioned, known.skus, catalog),
-        quantity=_quantity(own, taken + ([team[1]] if team else []), mentioned, known, catalog),
+        quantity=_quantity(own, taken + ([team[1]] if team else []), mentioned, known, catalog)
+        if quantity is ... or (quantity is None and not mentioned) else quantity,
         budget=budget.amount if budget else None,
         budget_currency=budget.currency if budget else None,
         timeline_days=timeline.days if timeline else None,

@@ -11,7 +11,7 @@ from contextlib import AbstractAsyncContextManager
 from decimal import Decimal
 from typing import Protocol
 
-from bot.catalog import Product, ProductMatch, Quote
+from bot.catalog import Product, ProductMatch, Quote, Resolution
 from bot.knowledge import Evidence, Passage
 from bot.lead import Lead
 from bot.model import ConversationKey, InboundMessage, OutboundMessage
@@ -79,6 +79,15 @@ class Catalog(Protocol):
 
     def mentioned(self, text: str) -> list[Product]:
         """Products a free-text message names, in the order it names them."""
+        ...
+
+    def resolve(self, text: str) -> Resolution:
+        """The products a message asks about, with the stretches that name them, or the
+        candidates it leaves tied."""
+        ...
+
+    def count_units(self) -> tuple[str, ...]:
+        """The words the catalog counts in ("roll", "упаковка"), from its `unit` column."""
         ...
 
     def quote(self, sku: str, quantity: int) -> Quote: ...

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.lead import LeadUpdate
 from bot.model import InboundMessage, OutboundMessage
 from bot.session import Session
+
+if TYPE_CHECKING:
+    from bot.understanding.model import Understanding
 
 DraftSink = Callable[[str], Awaitable[None]]
 """Takes the reply's whole text so far; a streaming responder calls it as the text grows."""
@@ -21,7 +25,9 @@ async def no_drafts(text: str) -> None:
 class TurnContext:
     """One customer message in its conversation.
 
-    `session.lead` already includes `update`, the fields learned from this message.
+    `session.lead` already includes `update`, the fields learned from this message;
+    `understanding` is everything understood about it (products, counts, intent), computed
+    once by the engine and read by every responder.
     A responder that produces its text piece by piece (an LLM) may pass the text so far
     to `draft`; channels that can show a reply being written do. Only the returned
     `Reply` is stored and sent: a draft is never a promise.
@@ -32,6 +38,7 @@ class TurnContext:
     language: str
     update: LeadUpdate
     draft: DraftSink = no_drafts
+    understanding: Understanding | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from config.settings import Settings
 from knowledge_base.catalog import CsvCatalog
 from knowledge_base.embeddings import load_embedding
 from knowledge_base.manifest import Manifest
+from knowledge_base.product_vectors import ProductSemantics
 from knowledge_base.retrieval import FusionWeights, HybridRetriever
 from knowledge_base.stores import VectorIndex, open_vector_index
 
@@ -40,4 +41,6 @@ def open_knowledge_base(settings: Settings) -> KnowledgeBase:
     manifest = Manifest.load(layout.manifest, settings.embedding_model, index.identity)
     embedding = load_embedding(settings.embedding_model)
     retriever = HybridRetriever(manifest.chunks, index, embedding, fusion_weights(settings))
-    return KnowledgeBase(retriever, CsvCatalog.load(layout.tables_dir), index, embedding)
+    catalog = CsvCatalog.load(layout.tables_dir)
+    catalog.use_semantic(ProductSemantics(embedding, catalog.products(), settings.data_dir / "product-vectors.npy"))
+    return KnowledgeBase(retriever, catalog, index, embedding)

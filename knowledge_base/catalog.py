@@ -12,7 +12,7 @@ from pathlib import Path
 
 from babel.numbers import format_currency
 
-from bot.catalog import Discount, Product, ProductMatch, Quote
+from bot.catalog import Discount, Product, ProductMatch, Quote, Resolution
 from knowledge_base.catalog_csv import (
     CATALOG_FILE,
     DISCOUNTS_FILE,
@@ -20,7 +20,9 @@ from knowledge_base.catalog_csv import (
     CsvRowError,
     read_knowledge_base,
 )
-from knowledge_base.product_match import ProductMatcher
+from knowledge_base.catalog_terms import Synonyms
+from knowledge_base.product_match import ProductMatcher, Semantic, count_units
+from knowledge_base.synonyms import read_synonyms
 
 __all__ = ["CatalogError", "CsvCatalog", "CsvRowError"]
 
@@ -40,6 +42,7 @@ class CsvCatalog:
         products: Iterable[Product],
         discounts: Iterable[Discount] = (),
         sources: tuple[str, str] = (CATALOG_FILE, DISCOUNTS_FILE),
+        synonyms: Synonyms | None = None,
     ) -> None:
         self._products = tuple(products)
         self._by_sku: dict[str, Product] = {}
@@ -50,7 +53,8 @@ class CsvCatalog:
             self._by_sku[key] = product
         self._discounts = tuple(discounts)
         self._sources = sources
-        self._matcher = ProductMatcher(self._products)
+        self._matcher = ProductMatcher(self._products, synonyms)
+        self._count_units = count_units(self._products)
         self.errors: list[CsvRowError] = []
 
     @classmethod
@@ -61,7 +65,7 @@ class CsvCatalog:
         not a number"); the rest loads.
         """
         rows = read_knowledge_base(kb_dir)
-        catalog = cls(rows.products, rows.discounts)
+        catalog = cls(rows.products, rows.discounts, synonyms=read_synonyms(kb_dir))
         catalog.errors = rows.errors
         return catalog
 
@@ -89,6 +93,17 @@ class CsvCatalog:
     def mentioned(self, text: str) -> list[Product]:
         """Products a free-text message names, in the order it first names them."""
         return self._matcher.mentioned(text)
+
+    def resolve(self, text: str) -> Resolution:
+        """The products a message asks about, or the candidates it leaves tied (`ProductMatcher.resolve`)."""
+        return self._matcher.resolve(text)
+
+    def count_units(self) -> tuple[str, ...]:
+        return self._count_units
+
+    def use_semantic(self, semantic: Semantic) -> None:
+        """Let meaning similarity (e5) bridge words spelling cannot ("boxes" ~ "коробки")."""
+        self._matcher.semantic = semantic
 
     def quote(self, sku: str, quantity: int) -> Quote:
         """`quantity × price` less the best single matching discount, in cents rounded half up.

@@ -16,11 +16,11 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from bot.catalog import Product
-from knowledge_base.catalog_terms import GENERIC_KEYS, Term, normalize, terms
+from knowledge_base.catalog_terms import GENERIC_KEYS, Synonyms, Term, normalize, terms
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,7 @@ class Entry:
     description: frozenset[str]
     sku: re.Pattern[str]
     distinct: frozenset[int]  # slots of name words no other product's name has
+    specs: Mapping[str, frozenset[str]] = field(default_factory=dict)  # spec kind → keys (name + description)
 
     def coverage(self, slots: frozenset[int]) -> float:
         total = sum(self.weights)
@@ -77,12 +78,21 @@ class Phrase:
         return other.positions == self.positions and other.unmatched <= self.unmatched
 
 
-def make_entry(index: int, product: Product, name: tuple[Term, ...], df: Counter[str], n: int) -> Entry:
+def make_entry(
+    index: int, product: Product, name: tuple[Term, ...], df: Counter[str], n: int, synonyms: Synonyms | None = None
+) -> Entry:
     weights = tuple(max(math.log(1 + n / df[k]) for k in t.keys) for t in name)
-    category = frozenset(k for t in terms(product.category) if not t.is_number for k in t.keys)
-    description = frozenset(k for t in terms(product.description) if not t.is_number for k in t.keys)
+    category = frozenset(k for t in terms(product.category, synonyms) if not t.is_number for k in t.keys)
+    described = terms(product.description, synonyms)
+    description = frozenset(k for t in described if not t.is_number for k in t.keys)
     distinct = frozenset(s for s, t in enumerate(name) if any(df[k] == 1 for k in t.keys))
-    return Entry(index, product, name, weights, category, description, _sku_pattern(product.sku), distinct)
+    specs: dict[str, set[str]] = {}
+    for term in (*name, *described):
+        for key in term.keys:
+            if term.is_dimension and ":" in key:
+                specs.setdefault(key.split(":")[0], set()).update(term.keys)
+    frozen = {kind: frozenset(keys) for kind, keys in specs.items()}
+    return Entry(index, product, name, weights, category, description, _sku_pattern(product.sku), distinct, frozen)
 
 
 def _sku_pattern(sku: str) -> re.Pattern[str]:

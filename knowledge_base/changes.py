@@ -14,7 +14,8 @@ from knowledge_base.layout import DataLayout
 from knowledge_base.manifest import Manifest
 
 DOCUMENT_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
-TABLE_FILES = ("catalog.csv", "discounts.csv")
+# The price tables, and the company's synonyms read with them (knowledge_base/synonyms.py).
+TABLE_FILES = ("catalog.csv", "discounts.csv", "synonyms.yaml")
 
 
 def list_kb_files(kb_dir: Path) -> list[Path]:

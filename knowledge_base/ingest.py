@@ -43,6 +43,8 @@ def _table_chunks(kb_dir: Path, changed_tables: set[str], report: IngestReport) 
         out["catalog.csv"] = catalog_chunks("catalog.csv", catalog.products())
     if "discounts.csv" in changed_tables:
         out["discounts.csv"] = discount_chunks("discounts.csv", catalog.discounts)
+    if "synonyms.yaml" in changed_tables:
+        out["synonyms.yaml"] = []  # read with the catalog, never searched
     return out
 
 

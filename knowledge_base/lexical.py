@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import logging
 import re
-from functools import lru_cache
 
 import bm25s
 import numpy as np
-import Stemmer
+
+from bot.understanding.stems import stem
 
 # bm25s sets its logger to DEBUG on import and logs every index build.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_CYRILLIC = re.compile(r"[а-яё]")
 
 # Words so frequent in sales questions that they only add noise to BM25.
 STOPWORDS = frozenset(
@@ -27,19 +26,13 @@ STOPWORDS = frozenset(
 )
 
 
-@lru_cache(maxsize=2)
-def _stemmer(language: str) -> Stemmer.Stemmer:
-    return Stemmer.Stemmer(language)
-
-
 def tokenize(text: str) -> list[str]:
     """Lowercased word stems; Cyrillic words use the Russian stemmer, others English."""
     tokens: list[str] = []
     for word in _WORD.findall(text.lower().replace("ё", "е")):
         if word in STOPWORDS:
             continue
-        language = "russian" if _CYRILLIC.search(word) else "english"
-        tokens.append(_stemmer(language).stemWord(word))
+        tokens.append(stem(word))  # one thread-safe stemmer for the package
     return tokens
 
 

@@ -26,27 +26,37 @@ model number of some product, an unnamed product whose own model number is absen
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from difflib import SequenceMatcher
 
-from bot.catalog import Product, ProductMatch
+from rapidfuzz import fuzz, process
+
+from bot.catalog import Product, ProductMatch, ProductMention, Resolution
+from bot.understanding.specs import unit_of
 from knowledge_base.catalog_phrases import Entry, Phrase, find_phrases, make_entry
 from knowledge_base.catalog_terms import (
     BIG,
-    SIZE_KEYS,
     SMALL,
+    Synonyms,
     Term,
     is_cyrillic,
+    is_size,
     normalize,
+    size_of,
     split_dimension,
     terms,
     transliterate,
 )
 
 _MIN_SCORE = 0.12
+_TIE = 0.03
 _CONFLICT_FACTOR = 0.2
+# Below this a description is too loose to act on ("something for packing"); tied candidates
+# above it are offered as choices.
+_RESOLVE_MIN = 0.4
+_MAX_CHOICES = 4
 _FUZZY_CACHE_LIMIT = 20_000
 
 
@@ -55,20 +65,36 @@ class _Analysis:
     """Everything `find` and `mentioned` need to know about one text."""
 
     terms: list[Term]
+    text: str = ""
     phrases: dict[int, list[Phrase]] = field(default_factory=dict)
     named_at: dict[int, int] = field(default_factory=dict)  # entry index → first character offset
     sku_hits: set[int] = field(default_factory=set)
+    sku_spans: dict[int, tuple[int, int]] = field(default_factory=dict)
+    model_numbers: bool = False  # a phrase of the text holds some product's model number
     size: str | None = None
+
+
+Semantic = Callable[[str], Mapping[str, float]]
+"""SKU → meaning similarity of a text to the product's description (any scale)."""
+
+
+def count_units(products: Sequence[Product]) -> tuple[str, ...]:
+    """The words a catalog counts in ("roll" of "roll", "упаковка" of "упаковка 1000 шт")."""
+    words = {m.group() for p in products if (m := re.match(r"[^\W\d_]{2,}", p.unit.lower()))}
+    return tuple(sorted(words))
 
 
 class ProductMatcher:
     """Finds the products of a catalog that a free-text message describes or names (see module doc)."""
 
-    def __init__(self, products: Sequence[Product]) -> None:
-        names = [tuple(terms(p.name)) for p in products]
+    def __init__(self, products: Sequence[Product], synonyms: Synonyms | None = None) -> None:
+        self._synonyms = synonyms
+        self._count_units = count_units(products)
+        names = [tuple(terms(p.name, synonyms)) for p in products]
         df = Counter(key for name in names for key in {k for t in name for k in t.keys})
-        self._entries = tuple(make_entry(i, p, name, df, len(products)) for i, (p, name) in
+        self._entries = tuple(make_entry(i, p, name, df, len(products), synonyms) for i, (p, name) in
                               enumerate(zip(products, names, strict=True)))
+        self.semantic: Semantic | None = None
         self._by_key: dict[str, set[int]] = defaultdict(set)
         for entry in self._entries:
             for term in entry.name:
@@ -77,7 +103,7 @@ class ProductMatcher:
         self._known = frozenset(self._by_key) | {k for e in self._entries for k in e.category}
         self._vocabulary: dict[str, frozenset[str]] = {}
         for p, name in zip(products, names, strict=True):
-            for term in (*name, *terms(p.category)):
+            for term in (*name, *terms(p.category, synonyms)):
                 if not term.is_number and len(term.word) >= 4:
                     self._vocabulary.setdefault(_latin(term.word), term.keys)
         self._fuzzy_cache: dict[str, frozenset[str] | None] = {}
@@ -87,23 +113,81 @@ class ProductMatcher:
         if limit < 1:
             return []
         analysis = self._analyse(text)
-        words = {k for t in analysis.terms if not t.is_number for k in t.keys}
-        numbers = {k for ps in analysis.phrases.values() for p in ps for s in p.slots
-                   for k in p.entry.name[s].keys if p.entry.name[s].is_number}
-        scored = [(self._score(e, analysis, words, bool(numbers)), e.index) for e in self._entries]
+        closeness = self._closeness(text)
+        scored = [(self._score(e, analysis, closeness.get(e.product.sku, 0.0)), e.index) for e in self._entries]
         ranked = sorted((item for item in scored if item[0] >= _MIN_SCORE), key=lambda i: (-i[0], i[1]))
+        ranked = self._by_size(ranked, analysis)
         return [ProductMatch(self._entries[i].product, round(s, 4)) for s, i in ranked[:limit]]
+
+    def _closeness(self, text: str) -> dict[str, float]:
+        """Meaning similarity of the text to each product (0..1 within this catalog), when a
+        semantic scorer is set: it bridges words no spelling rule can ("boxes" ~ "коробки")."""
+        if self.semantic is None:
+            return {}
+        raw = self.semantic(text)
+        if not raw:
+            return {}
+        values = sorted(raw.values())
+        top, middle = values[-1], values[len(values) // 2]
+        if top <= middle:
+            return {}
+        return {sku: max(0.0, (v - middle) / (top - middle)) for sku, v in raw.items()}
+
+    def _by_size(self, ranked: list[tuple[float, int]], analysis: _Analysis) -> list[tuple[float, int]]:
+        """"the smaller one": among products tied at the top, the size word picks by price."""
+        if not analysis.size or len(ranked) < 2:
+            return ranked
+        top = ranked[0][0]
+        tied = [item for item in ranked if item[0] >= top - _TIE]
+        if len(tied) < 2:
+            return ranked
+        pick = max if analysis.size == BIG else min
+        chosen = pick(tied, key=lambda item: self._entries[item[1]].product.price)
+        return [(min(1.0, chosen[0] + _TIE * 2), chosen[1]), *(item for item in ranked if item != chosen)]
 
     def mentioned(self, text: str) -> list[Product]:
         """Products the text names, in the order it first names them; none for unrelated text."""
         named = self._analyse(text).named_at
         return [self._entries[i].product for i in sorted(named, key=lambda i: (named[i], i))]
 
+    def resolve(self, text: str) -> Resolution:
+        """The products the text asks about: all it names, else the one it describes best when
+        that one stands out; candidates that truly tie are returned as choices instead."""
+        analysis = self._analyse(text)
+        named = sorted(analysis.named_at, key=lambda i: (analysis.named_at[i], i))
+        closeness = self._closeness(text)
+        scores = {e.index: self._score(e, analysis, closeness.get(e.product.sku, 0.0)) for e in self._entries}
+        ranked = self._by_size(sorted(((s, i) for i, s in scores.items() if s >= _MIN_SCORE),
+                                      key=lambda item: (-item[0], item[1])), analysis)
+        if len(named) == 1 and ranked and ranked[0][1] != named[0] and ranked[0][0] > scores[named[0]] + _TIE:
+            named = [ranked[0][1]]  # a better fit than the name's look-alike ("... the 23 micron one")
+        if named:
+            return Resolution(tuple(self._mention(i, analysis, max(scores[i], 0.5)) for i in named))
+        if not ranked or ranked[0][0] < _RESOLVE_MIN:
+            return Resolution()
+        top = ranked[0][0]
+        tied = [i for s, i in ranked if s >= top - _TIE]
+        if len(tied) == 1:
+            return Resolution((self._mention(tied[0], analysis, top),))
+        return Resolution(choices=tuple(self._entries[i].product for i in tied[:_MAX_CHOICES]))
+
+    def _mention(self, index: int, analysis: _Analysis, confidence: float) -> ProductMention:
+        """The product with the stretches of the text that matched its name or specs."""
+        entry = self._entries[index]
+        name_keys = {k for t in entry.name for k in t.keys}
+        spec_keys = {k for keys in entry.specs.values() for k in keys}
+        parts = [(t.start, t.stop) for t in analysis.terms
+                 if t.keys & name_keys or (t.is_dimension and t.keys & spec_keys)]
+        if index in analysis.sku_spans:
+            parts.append(analysis.sku_spans[index])
+        return ProductMention(entry.product, round(min(confidence, 1.0), 4), tuple(parts))
+
     # -- analysis ------------------------------------------------------------------------------
 
     def _analyse(self, text: str) -> _Analysis:
         normalized = normalize(text)
-        analysis = _Analysis([resolved for t in terms(text) for resolved in self._resolve(t)])
+        said = terms(text, self._synonyms, self._count_units)
+        analysis = _Analysis([resolved for t in said for resolved in self._resolve(t)], normalized)
         hits: dict[int, list[int]] = defaultdict(list)  # entry index → positions of its name's words
         for position, term in enumerate(analysis.terms):
             for index in {i for k in term.keys for i in self._by_key.get(k, ())}:
@@ -113,10 +197,13 @@ class ProductMatcher:
             if found:
                 analysis.phrases[index] = found
         self._resolve_naming(analysis)
+        analysis.model_numbers = any(p.entry.name[s].is_number and not p.entry.name[s].is_dimension
+                                     for ps in analysis.phrases.values() for p in ps for s in p.slots)
         for entry in self._entries:
             hit = entry.sku.search(normalized)
             if hit:
                 analysis.sku_hits.add(entry.index)
+                analysis.sku_spans[entry.index] = (hit.start(), hit.end())
                 _note(analysis.named_at, entry.index, hit.start())
         self._size_mentions(analysis)
         return analysis
@@ -124,7 +211,8 @@ class ProductMatcher:
     @staticmethod
     def _resolve_naming(analysis: _Analysis) -> None:
         """Record the naming phrases no other product's phrase beats (see `Phrase.beaten_by`)."""
-        naming = [p for ps in analysis.phrases.values() for p in ps if p.names_product(analysis.terms)]
+        naming = [p for ps in analysis.phrases.values() for p in ps if p.names_product(analysis.terms)
+                  and not ProductMatcher._spec_fit(p.entry, analysis)[1]]  # "the 150 W one" never names the 100 W
         # A phrase can only be beaten by one covering its first position: compare just those.
         at: dict[int, list[Phrase]] = defaultdict(list)
         for phrase in naming:
@@ -138,7 +226,7 @@ class ProductMatcher:
     def _size_mentions(self, analysis: _Analysis) -> None:
         """'the big grinder' → the priciest product of the category next to the size word."""
         for position, term in enumerate(analysis.terms):
-            size = next((SIZE_KEYS[k] for k in term.keys if k in SIZE_KEYS), None)
+            size = size_of(term.word)
             if size is None:
                 continue
             analysis.size = analysis.size or size
@@ -166,25 +254,55 @@ class ProductMatcher:
         winners = [c for c, hits in best.items() if hits == top]
         return winners[0] if len(winners) == 1 else None
 
-    def _score(self, entry: Entry, analysis: _Analysis, words: set[str], has_numbers: bool) -> float:
+    def _score(self, entry: Entry, analysis: _Analysis, closeness: float) -> float:
+        """How well the text describes the product (see the module doc)."""
+        if entry.index in analysis.sku_hits:
+            return 1.0
         phrases = analysis.phrases.get(entry.index, [])
-        slots = frozenset(s for p in phrases for s in p.slots)
-        # A name is said in one place: words scattered over the text ("grinder pro … service
-        # plan") do not add up to "Service Plan Pro".
-        name = max((p.coverage for p in phrases), default=0.0)
-        category = len(entry.category & words) / len(entry.category) if entry.category else 0.0
-        description = len(entry.description & words) / len(words) if words else 0.0
-        score = 0.75 * name + 0.15 * category + 0.10 * description
+        phrase_slots = frozenset(s for p in phrases for s in p.slots)
+        words = [t for t in analysis.terms if not t.is_number]
+        # Name words said anywhere count (customers reorder them: "film, stretch, 23 micron");
+        # model numbers only inside a phrase, where they cannot be a quantity.
+        slots = set(phrase_slots)
+        for slot, term in enumerate(entry.name):
+            if not term.is_number and any(term.keys & w.keys for w in words):
+                slots.add(slot)
+        name = entry.coverage(frozenset(slots))
+        keys = {k for t in words for k in t.keys}
+        category = len(entry.category & keys) / len(entry.category) if entry.category else 0.0
+        described = len(entry.description & keys) / len(words) if words else 0.0
+        agree, conflict, lacks = self._spec_fit(entry, analysis)
+        own_numbers = {s for s, t in enumerate(entry.name) if t.is_number and not t.is_dimension}
+        if analysis.model_numbers and own_numbers and not own_numbers & phrase_slots:
+            name *= _CONFLICT_FACTOR  # "Office 300" does not describe "Office 100"
+        score = 0.55 * name + 0.1 * category + 0.1 * described + 0.15 * closeness + 0.3 * min(agree, 2)
         if entry.index in analysis.named_at:
             score = max(score, 0.5 + 0.5 * name)
-        if entry.index in analysis.sku_hits:
-            score = 1.0
-        own_numbers = {s for s, t in enumerate(entry.name) if t.is_number}
-        if has_numbers and own_numbers and not own_numbers & slots and entry.index not in analysis.named_at:
-            score *= _CONFLICT_FACTOR
-        if analysis.size and category:
-            score += 0.1 * self._price_rank(entry, analysis.size)
-        return min(score, 1.0)
+        # A stated spec the product has otherwise, or lacks, counts against it even when named:
+        # an accessory never wins over the product whose power or size was asked for.
+        score -= 0.45 * conflict + 0.2 * lacks
+        return max(0.0, min(score, 1.0))
+
+    @staticmethod
+    def _spec_fit(entry: Entry, analysis: _Analysis) -> tuple[int, int, int]:
+        """Specs the text states that the product has, has otherwise (a conflict), or lacks."""
+        agree = conflict = lacks = 0
+        sold_in = unit_of(entry.product.unit)
+        for term in analysis.terms:
+            if _is_amount(term, analysis.text):
+                continue  # "20 kg of the blend", "1,500 metres of wrap": how much, not which
+            kinds = {k.split(":")[0] for k in term.keys if term.is_dimension and ":" in k}
+            if sold_in is not None and sold_in.kind in kinds:
+                continue
+            for kind in kinds:
+                own = entry.specs.get(kind)
+                if own is None:
+                    lacks += 1
+                elif own & term.keys:
+                    agree += 1
+                else:
+                    conflict += 1
+        return agree, conflict, lacks
 
     def _price_rank(self, entry: Entry, size: str) -> float:
         """0 for the cheapest of its category … 1 for the priciest (reversed for 'small')."""
@@ -202,8 +320,10 @@ class ProductMatcher:
         a dimension no product has is read as two numbers ("Downlight 25 x 12": 12 of the 25)."""
         if term.keys & self._known:
             return [term]
-        if term.is_dimension:
+        if is_size(term):
             return split_dimension(term)
+        if term.is_dimension:
+            return [term]
         keys = None if term.is_number else self._fuzzy(term.word)
         return [term if keys is None else replace(term, keys=keys)]
 
@@ -217,15 +337,17 @@ class ProductMatcher:
         threshold, shortest = (0.8, 4) if is_cyrillic(word) else (0.85, 5)
         found: frozenset[str] | None = None
         if len(word) >= shortest:
-            best = threshold
-            for candidate, keys in self._vocabulary.items():
-                if candidate[0] != probe[0] or abs(len(candidate) - len(probe)) > 2:
-                    continue
-                ratio = SequenceMatcher(None, probe, candidate).ratio()
-                if ratio >= best:
-                    best, found = ratio, keys
+            # Same first letter and a length within two: a typo or a transliteration, not a new word.
+            near = [c for c in self._vocabulary if c[0] == probe[0] and abs(len(c) - len(probe)) <= 2]
+            best = process.extractOne(probe, near, scorer=fuzz.ratio, score_cutoff=threshold * 100)
+            if best is not None:
+                found = self._vocabulary[best[0]]
         self._fuzzy_cache[word] = found
         return found
+
+
+def _is_amount(term: Term, text: str) -> bool:
+    return term.is_dimension and bool(re.match(r"\s+(?:of|из)\b", text[term.stop:term.stop + 5]))
 
 
 def _latin(word: str) -> str:

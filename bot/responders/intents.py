@@ -58,10 +58,14 @@ OBJECTIONS: dict[str, re.Pattern[str]] = {
 # Questions about a service around the product (delivery, installation, warranty ...):
 # they are answered from documents even when a product is named.
 SERVICE_TOPIC = _rx(
-    r"\b(deliver\w*|shipping|ship to|install\w*|setup|set up|warrant\w*|guarantee\w*|return\w*|refund\w*|"
-    r"payment|pay|invoice\w*|installment\w*|trial|repair\w*|service visit\w*)\b",
+    r"\b(deliver\w*|shipping|ship to|ship\w* to|install\w*|setup|set up|warrant\w*|guarantee\w*|return\w*|"
+    r"refund\w*|payment|pay|invoice\w*|installment\w*|trial|repair\w*|service visit\w*|pick\s?up|collect\w*|"
+    r"vat|tax\w*|defect\w*|faulty|broken|replace\w* (?:it|them|a|the) (?:if|when)|samples?|minimum order|"
+    r"min(?:imum)? run|export\w*|customs|courier|opening hours|open on|address)\b",
     r"\b(доставк\w*|достав\w*|установк\w*|монтаж\w*|подключени\w*|гаранти\w*|возврат\w*|вернуть|"
-    r"оплат\w*|счёт\w*|счет\w*|рассрочк\w*|ремонт\w*)\b",
+    r"оплат\w*|счёт\w*|счет\w*|рассрочк\w*|ремонт\w*|самовывоз\w*|забрать|заберу|забер\w*|ндс|налог\w*|"
+    r"брак\w*|рекламац\w*|дефект\w*|образц\w*|минимальн\w* (?:заказ|тираж|партия)|экспорт\w*|таможн\w*|"
+    r"курьер(?:ом|ской службой)|отправ\w* (?:в|до|курьер)|адрес\w*|график\w*|часы работы)\b",
 )
 LEAD_TIME = _rx(
     r"\blead[- ]?time\b", r"\bhow (long|soon|fast)\b.{0,30}\b(ship|deliver|get|arrive|take)",
@@ -69,16 +73,24 @@ LEAD_TIME = _rx(
     r"\bкак (быстро|скоро)\b", r"\bкогда\b.{0,30}(поставк|привез|получ|отгруз)",
 )
 AVAILABILITY = _rx(
-    r"\bin stock\b", r"\bavailab\w*", r"\bhow many\b.{0,40}\b(have|left|stock)\b",
+    r"\bin stock\b", r"\bavailab\w*", r"\bhow many\b.{0,40}\b(have|left|stock)\b", r"\bon hand\b",
+    r"\bв наличии\b", r"\bостат\w*",
     r"\bналичи\w*", r"\bесть ли\b", r"\bсколько\b.{0,30}\b(есть|осталось|на складе)\b", r"\bна складе\b",
 )
 CROSS_SELL = _rx(
     r"\bwhat else\b", r"\b(together|along) with\b", r"\bgoes? (well )?with\b", r"\baccessor\w*",
-    r"\bcomplement\w*", r"\bwhat do i need (for|with)\b",
+    r"\bcomplement\w*", r"\bwhat (?:do|would|should) (?:i|we) (?:also )?need\b",
+    r"\b(?:need|have) to (?:buy|get|order|add) (?:with|for)\b",
+    r"\bto (?:hang|mount|install|fix|connect|run|use) (?:it|them)\b",
+    r"\bwhat (?:\w+ )?(?:do|should) (?:i|we) (?:buy|get|order|use) (?:with|for)\b", r"\bcompatible\b",
     r"\bчто (ещё|еще)\b", r"\bвместе с\b", r"\bаксессуар\w*", r"\bк (нему|ней|ним)\b", r"\bдополнительно\b",
+    r"\bв комплект\w* (?:к|с)\b", r"\bчто (?:\w+ )?(?:нужно|надо|стоит) (?:докупить|купить|взять|брать|заказать)\b",
+    r"\b(?:как\w*|что) \w+ (?:нужно|надо) (?:брать|взять|купить) (?:для|к)\b", r"\bподход\w* (?:к|для)\b",
+    r"\bсовместим\w*",
 )
 UPSELL = _rx(
-    r"\b(bigger|larger|more powerful|better|faster|higher[- ]end|premium|upgrade\w*|step up)\b",
+    r"\b(bigger|larger|more powerful|better|faster|higher[- ]end|premium|upgrade\w*|step up|stronger|sturdier"
+    r"|more durable|heavier[- ]duty|thicker|tougher)\b", r"\b(?:прочнее|надежнее|надёжнее|толще|вместительнее)\b",
     r"\bпобольше\b", r"\bбольш(е|ую|ий|ая|ой)\b", r"\bмощне\w*",
     r"\bлучше\b.{0,20}\b(модел|вариант)", r"\bстарш\w* модел\w*",
 )
@@ -129,7 +141,7 @@ def classify(
     if objection_kind(text) and not (named and PRICE.search(text) and is_question):
         return Intent.OBJECTION
     if named or (in_focus and (is_question or gave_quantity) and not gave_contact):
-        return _product_intent(text, is_question)
+        return _product_intent(text, is_question, gave_quantity)
     if gave_contact and not is_question:
         return Intent.CONTACT
     if is_question or SERVICE_TOPIC.search(text):
@@ -143,7 +155,7 @@ def classify(
     return Intent.OTHER
 
 
-def _product_intent(text: str, is_question: bool) -> Intent:
+def _product_intent(text: str, is_question: bool, gave_quantity: bool = False) -> Intent:
     if LEAD_TIME.search(text):
         return Intent.LEAD_TIME
     if is_question and SERVICE_TOPIC.search(text):  # "how much is installation of X?"
@@ -154,6 +166,6 @@ def _product_intent(text: str, is_question: bool) -> Intent:
         return Intent.AVAILABILITY
     if CROSS_SELL.search(text):
         return Intent.CROSS_SELL
-    if PRICE.search(text) or WANT.search(text):
+    if PRICE.search(text) or WANT.search(text) or gave_quantity:  # a quantity and a product make a quote
         return Intent.QUOTE
     return Intent.PRODUCT_QUESTION if is_question else Intent.QUOTE

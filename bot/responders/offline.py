@@ -14,10 +14,13 @@ from bot.knowledge import Evidence, Passage
 from bot.model import Button, OutboundMessage
 from bot.qualification import next_question
 from bot.responders import catalog_replies as cr
-from bot.responders.intents import Intent, asks_about_products, classify, objection_kind
+from bot.responders.intents import Intent, asks_about_products, objection_kind
 from bot.responders.phrases import say
+from bot.responders.playbook import customer_sentences, is_note
 from bot.responders.tools import SalesTools
 from bot.turn import Reply, TurnContext
+from bot.understanding.model import Understanding
+from bot.understanding.pipeline import Context, Understander
 
 # Intents after which the assistant asks its next qualification question.
 QUALIFYING = {Intent.QUOTE, Intent.GREETING, Intent.CONTACT, Intent.OTHER, Intent.PRODUCT_QUESTION,
@@ -31,19 +34,11 @@ class OfflineResponder:
         self.tools = tools
 
     async def respond(self, turn: TurnContext) -> Reply:
-        text = turn.message.text
-        named = self.tools.catalog.mentioned(text)
-        if not named and asks_about_products(text):
-            candidates = [m.product for m in self.tools.catalog.find(text)]
-            if len(candidates) > 1:  # "your panels": ask which, with one button each
-                return self._choose(turn, candidates)
-            named = candidates
-        products = named or self._product_in_focus(turn)
-        gave_contact = bool(turn.update.email or turn.update.phone or turn.update.name)
-        intent = classify(
-            text, named=bool(named), in_focus=bool(products), gave_contact=gave_contact,
-            gave_quantity=turn.update.quantity is not None,
-        )
+        u = turn.understanding or self._understand(turn)
+        if not u.products and len(u.choices) > 1 and asks_about_products(u.text):
+            return self._choose(turn, list(u.choices))  # "your panels": ask which, one button each
+        products = list(u.in_play)
+        intent = Intent(u.intent)
         body, sources = await self._answer(intent, turn, products)
         messages = [OutboundMessage(body, sources=sources)]
         follow_up = self._follow_up(intent, turn)
@@ -60,10 +55,9 @@ class OfflineResponder:
         message = OutboundMessage(say("choose", lang, items=listed), buttons=buttons, sources=catalog.sources[:1])
         return Reply((message,), Intent.CHOOSE.value, catalog.sources[:1])
 
-    def _product_in_focus(self, turn: TurnContext) -> list[Product]:
-        """The product the conversation was last about, for "is it in stock?"."""
-        focus = [self.tools.catalog.get(s) for s in turn.session.last_skus[-1:]]
-        return [p for p in focus if p is not None]
+    def _understand(self, turn: TurnContext) -> Understanding:
+        """For a turn built without the engine (tests, tools): understand it here, the same way."""
+        return Understander(Context(self.tools.catalog)).understand(turn.message, turn.session)
 
     async def _answer(self, intent: Intent, turn: TurnContext, products: list[Product]) -> tuple[str, tuple[str, ...]]:
         lang, catalog = turn.language, self.tools.catalog
@@ -107,8 +101,9 @@ class OfflineResponder:
         """The quantity said now, or earlier for this same product; one otherwise."""
         if len(products) != 1:
             return 1
-        if turn.update.quantity:
-            return turn.update.quantity
+        said = turn.understanding.quantity_for(products[0].sku) if turn.understanding else None
+        if said or turn.update.quantity:
+            return said or turn.update.quantity or 1
         lead = turn.session.lead
         return lead.quantity if lead.quantity and products[0].sku in lead.skus else 1
 
@@ -121,8 +116,11 @@ class OfflineResponder:
         # ranks just below the top (a Russian question, an English policy), and the reader, not
         # the ranking, decides what answers.
         found = await self.tools.retriever.search(text, self.tools.top_k * 4)
-        passages = [p for p in found if not objection_kind(p.heading)][: self.tools.top_k * 2]
+        internal = self.tools.internal_sources
+        passages = [p for p in found if not objection_kind(p.heading) and p.source not in internal]
+        passages = passages[: self.tools.top_k * 2]
         evidence = await self.tools.reader.evidence(text, passages, ignore=[p.name for p in products])
+        evidence = [e for e in evidence if not is_note(e.sentence)]  # rep notes never reach a customer
         answer = self._best(evidence)
         if not answer:
             return say("unknown", lang), ()
@@ -162,7 +160,10 @@ class OfflineResponder:
         if not (same or sections):
             return say("objection_generic", lang), ()
         passage = (same or sections)[0]
-        return f"{say('objection_intro', lang)} {passage.text}", (passage.source,)
+        said = customer_sentences(passage.text, internal=passage.source in self.tools.internal_sources)
+        if not said:  # a playbook written to the reps: its notes are not ours to paste
+            return say("objection_generic", lang), ()
+        return f"{say('objection_intro', lang)} {' '.join(said[:3])}", (passage.source,)
 
     def _follow_up(self, intent: Intent, turn: TurnContext) -> str | None:
         lead, lang = turn.session.lead, turn.language

@@ -10,6 +10,9 @@ from pathlib import Path
 from bot.catalog import Product
 from bot.extraction import extract_update
 from bot.lead import Lead, LeadUpdate
+from bot.model import ConversationKey, InboundMessage
+from bot.session import Session
+from bot.understanding.pipeline import Context, Understander
 from knowledge_base.catalog import CsvCatalog
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -36,8 +39,17 @@ def small_catalog() -> CsvCatalog:
 
 
 def extract(text: str, language: str = "en", known: Lead | None = None) -> LeadUpdate:
-    """`extract_update` over the small catalog at a fixed date."""
-    return extract_update(text, catalog=small_catalog(), known=known or Lead(), language=language, now=NOW)
+    """The lead fields understanding reads from `text` (the engine's path) over the small catalog
+    at a fixed date; `language` is the conversation's so far."""
+    key = ConversationKey("test", "shop", "chat", "customer")
+    session = Session(key, language=language, lead=known or Lead())
+    message = InboundMessage(key, "m1", text, received_at=NOW)
+    return _understander().understand(message, session).update
+
+
+@cache
+def _understander() -> Understander:
+    return Understander(Context(small_catalog(), phone_regions={"ru": "RU"}))
 
 
 class NaiveCatalog(CsvCatalog):
