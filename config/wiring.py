@@ -11,6 +11,7 @@ from bot.crm.local_board import LocalBoard
 from bot.engine import DialogueEngine, DialogueSettings
 from bot.ports import Outbox, SessionStore
 from bot.queue import InProcessQueue
+from bot.responders.playbook import is_internal
 from bot.responders.tools import SalesTools
 from bot.sessions.memory import MemorySessionStore
 from bot.sessions.redis import RedisSessionStore
@@ -66,6 +67,7 @@ def build_tools(settings: Settings, kb: KnowledgeBase) -> SalesTools:
         catalog=kb.catalog,
         company=settings.company_name,
         top_k=settings.retrieval.top_k,
+        internal_sources=frozenset(c.source for c in kb.retriever.chunks.values() if is_internal(c.text)),
     )
 
 

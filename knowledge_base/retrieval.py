@@ -78,6 +78,11 @@ class HybridRetriever:
                 break
         return passages
 
+    @property
+    def chunks(self) -> dict[str, Chunk]:
+        """Every chunk by id (read-only use: which sources say they are internal)."""
+        return self._chunks
+
     async def search(self, query: str, top_k: int = 5) -> list[Passage]:
         def locked() -> list[Passage]:
             with self._lock:

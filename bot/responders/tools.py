@@ -18,3 +18,5 @@ class SalesTools:
     top_k: int = 6
     # Share of a question's topic words a sentence must cover to count as an answer.
     min_coverage: float = 0.5
+    # Documents that say they are internal (playbooks, qualification guides): never quoted.
+    internal_sources: frozenset[str] = frozenset()
