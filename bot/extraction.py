@@ -103,5 +103,5 @@ def _quantity(
 
 
 def _product_test(catalog: Catalog) -> Callable[[str], bool]:
-    """Whether a capitalized phrase is a product ("This is Office 300"), not a name or company."""
+    """Whether a capitalized phrase is a product ("This is Nimbus Printer 500"), not a name or company."""
     return lambda phrase: bool(catalog.mentioned(phrase))

@@ -1,7 +1,7 @@
 """Helpers for writing tests against the core in two lines.
 
     chat = Conversation(bot)
-    await chat.say("How much is the Office 300?")
+    await chat.say("How much is the Panel Slim 60x60?")
     assert "3,450.00" in chat.last_reply
 """
 

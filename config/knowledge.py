@@ -18,7 +18,9 @@ from knowledge_base.stores import VectorIndex, open_vector_index
 
 def fusion_weights(settings: Settings) -> FusionWeights:
     r = settings.retrieval
-    return FusionWeights(dense=r.dense_weight, lexical=r.lexical_weight, k=r.rrf_k, candidates=r.candidates)
+    return FusionWeights(
+        dense=r.dense_weight, lexical=r.lexical_weight, k=r.rrf_k, candidates=r.candidates, table_rows=r.table_rows
+    )
 
 
 @dataclass

@@ -42,6 +42,7 @@ class RetrievalSettings(BaseModel):
     rrf_k: int = 10
     candidates: int = 20
     top_k: int = 6
+    table_rows: int = 2  # catalog rows at most in one result list, so documents are not crowded out
 
 
 class WebChatSettings(BaseModel):

@@ -102,7 +102,7 @@ class CsvCatalog:
         return self._count_units
 
     def use_semantic(self, semantic: Semantic) -> None:
-        """Let meaning similarity (e5) bridge words spelling cannot ("boxes" ~ "коробки")."""
+        """Let meaning similarity (e5) bridge words spelling cannot ("hose" ~ "шланг")."""
         self._matcher.semantic = semantic
 
     def quote(self, sku: str, quantity: int) -> Quote:

@@ -1,13 +1,13 @@
 """Phrases: the words of a text that spell (part of) one product's name, and when they name it.
 
 *Weights.* A name term weighs ln(1 + N / df), N products of which df have that word in their name,
-so a word many products share ("Brewline", "Office") counts less than a distinctive one
+so a word many products share ("Nimbus", "Printer") counts less than a distinctive one
 ("Plus", "300").
 
 *Phrases.* A phrase is a run of consecutive content terms of the text (stopwords do not break it)
 that each match a different term of one product's name, in any order; except that a plain number
-counts only when it stands on the same side of a matched name word as in the name: "Office 300"
-says 300 of the Office, "20 grinders" does not name "Grinder 20" (there 20 is a quantity). A
+counts only when it stands on the same side of a matched name word as in the name: "Printer 500"
+says 500 of the Printer, "20 pumps" does not name "Pump 20" (there 20 is a quantity). A
 dimension ("60x60", "60 на 60") counts on either side.
 """
 

@@ -2,7 +2,7 @@
 
 A text becomes a list of `Term`s. Each term carries *keys*: the stem of the word in its own
 script's language (Russian or English); a Cyrillic word also carries the English stem of its
-transliteration, so "стретч" meets "stretch" and "план" meets "plan". A company may add its
+transliteration, so "шланг" meets "shlang" and "план" meets "plan". A company may add its
 own synonyms in `synonyms.yaml` beside its knowledge base. Specs ("100 W", "23 мкм",
 "400 x 300 x 200 mm") become one term keyed by `bot.understanding.specs`, the same key in
 either language, so a size or a power is never mistaken for a quantity or a stray number.
@@ -66,7 +66,7 @@ def normalize(text: str) -> str:
 
 
 def transliterate(word: str) -> str:
-    """Cyrillic → Latin letters, so "бариста" can be compared with "barista"."""
+    """Cyrillic → Latin letters, so "принтер" can be compared with "printer"."""
     return word.translate(_TRANSLIT)
 
 
@@ -123,7 +123,10 @@ def terms(text: str, synonyms: Synonyms | None = None, count_units: tuple[str, .
     """
     normalized = normalize(text)
     out: list[Term] = []
-    specs = [s for s in find_specs(normalized, count_units) if not s.is_count]
+    # Specs are read on the text as written: "100 W" is a unit, "100 w" may be a word.
+    specs = [s for s in find_specs(text, count_units) if not s.is_count] if len(text) == len(normalized) else [
+        s for s in find_specs(normalized, count_units) if not s.is_count
+    ]
     for spec in specs:
         keys = {spec.key}
         if spec.kind != "size":

@@ -9,19 +9,19 @@ defined in `catalog_phrases`; distinctive words weigh more than words many produ
 
 *Naming* (`mentioned`). A product is named by its SKU; or by a phrase of two or more of its name
 terms (or its whole name) that holds a model number or a word that is not merely its category
-("grinder pro", "Barista 900"; not "coffee machine"); or by a word only its name has next to a
-generic noun ("the Plus plan", "модель Barista"); or by a size word next to its category ("the
-big grinder" → the priciest grinder, "small" → the cheapest) when no product of that category is
+("printer pro", "Nimbus 500"; not "laser printer"); or by a word only its name has next to a
+generic noun ("the Plus plan", "модель Nimbus"); or by a size word next to its category ("the
+big printer" → the priciest printer, "small" → the cheapest) when no product of that category is
 otherwise named. When several products are named by the same words of the text, a phrase over a
 strict superset of those words wins ("service plan Plus" over "Service Plan Basic"); over the same
 words, the product with fewer name terms left unsaid wins ("panel 60x60" names "Panel 60x60", not
-"Panel 60x60 Pro"); a tie ("service plan", "Brewline Office") names none.
+"Panel 60x60 Pro"); a tie ("service plan", "Nimbus Printer") names none.
 
 *Score* (`find`, 0..1): 0.75 × the weighted share of the name its best phrase covers + 0.15 × the share of
 the category's words present + 0.10 × the share of the text's words found in the description. A
 named product scores at least 0.5 + half its name coverage; a SKU scores 1. When the text carries a
 model number of some product, an unnamed product whose own model number is absent is scaled by 0.2
-("Office 300" does not match "Office 100"). A size word adds up to 0.1 by price rank within the category.
+("Printer 500" does not match "Printer 200"). A size word adds up to 0.1 by price rank within the category.
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ class ProductMatcher:
 
     def _closeness(self, text: str) -> dict[str, float]:
         """Meaning similarity of the text to each product (0..1 within this catalog), when a
-        semantic scorer is set: it bridges words no spelling rule can ("boxes" ~ "коробки")."""
+        semantic scorer is set: it bridges words no spelling rule can ("hose" ~ "шланг")."""
         if self.semantic is None:
             return {}
         raw = self.semantic(text)
@@ -224,7 +224,7 @@ class ProductMatcher:
                 _note(analysis.named_at, phrase.entry.index, phrase.start)
 
     def _size_mentions(self, analysis: _Analysis) -> None:
-        """'the big grinder' → the priciest product of the category next to the size word."""
+        """'the big printer' → the priciest product of the category next to the size word."""
         for position, term in enumerate(analysis.terms):
             size = size_of(term.word)
             if size is None:
@@ -274,7 +274,7 @@ class ProductMatcher:
         agree, conflict, lacks = self._spec_fit(entry, analysis)
         own_numbers = {s for s, t in enumerate(entry.name) if t.is_number and not t.is_dimension}
         if analysis.model_numbers and own_numbers and not own_numbers & phrase_slots:
-            name *= _CONFLICT_FACTOR  # "Office 300" does not describe "Office 100"
+            name *= _CONFLICT_FACTOR  # "Printer 500" does not describe "Printer 200"
         score = 0.55 * name + 0.1 * category + 0.1 * described + 0.15 * closeness + 0.3 * min(agree, 2)
         if entry.index in analysis.named_at:
             score = max(score, 0.5 + 0.5 * name)

@@ -1,7 +1,7 @@
 """Meaning similarity of a message to each product, for words spelling cannot bridge.
 
-A customer may write "boxes" to a catalog that says "коробка", or describe a product by what
-it does ("bubble wrap whose bubbles don't pop"). Each product's card (name, category,
+A customer may write "hose" to a catalog that says "шланг", or describe a product by what
+it does ("the pump that runs quietly at night"). Each product's card (name, category,
 description) is embedded once in e5's passage role and kept in the data dir; a message is
 embedded in the query role (cached, since retrieval embeds the same text).
 """

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from bot.knowledge import Passage
+from knowledge_base.changes import TABLE_FILES
 from knowledge_base.chunking import Chunk
 from knowledge_base.lexical import LexicalIndex
 from knowledge_base.stores import VectorIndex
@@ -28,6 +29,9 @@ class FusionWeights:
     lexical: float = 1.0
     k: int = 10
     candidates: int = 20
+    # Catalog rows kept in one result list: a policy question ("Is VAT included?") shares words
+    # with every product row, and the rows must not crowd the document that answers out.
+    table_rows: int = 2
 
 
 def fuse(rankings: list[tuple[float, list[str]]], k: int) -> list[tuple[str, float]]:
@@ -69,11 +73,17 @@ class HybridRetriever:
             dense = [cid for cid, _ in self._index.nearest(vector, w.candidates)]
         lexical = [cid for cid, _ in self._lexical.search(query, w.candidates)] if w.lexical > 0 else []
         fused = fuse([(w.dense, dense), (w.lexical, lexical)], w.k)
-        passages = []
+        passages: list[Passage] = []
+        rows = 0
         for cid, score in fused:
             chunk = self._chunks.get(cid)
-            if chunk is not None:  # a vector whose chunk was deleted meanwhile
-                passages.append(Passage(chunk.text, chunk.source, chunk.heading, round(score, 6)))
+            if chunk is None:  # a vector whose chunk was deleted meanwhile
+                continue
+            if chunk.source in TABLE_FILES:
+                rows += 1
+                if rows > w.table_rows:
+                    continue
+            passages.append(Passage(chunk.text, chunk.source, chunk.heading, round(score, 6)))
             if len(passages) == top_k:
                 break
         return passages

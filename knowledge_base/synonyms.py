@@ -1,8 +1,8 @@
 """A company's own words for its products: `synonyms.yaml` beside the knowledge base.
 
     # synonyms.yaml
-    high-bay: [хайбей, промышленный светильник, warehouse light]
-    стретч-плёнка: [stretch film, stretch wrap, паллетная плёнка]
+    garden hose: [шланг, поливочный шланг]
+    rain barrel: [бочка, ёмкость для дождевой воды]
 
 Each key is a word of the catalog; its list holds other words customers use for it, in any
 language. Most companies need none: names, categories, descriptions, specs and meaning

@@ -26,7 +26,7 @@ class BoardCard:
 
 
 def card_title(record: LeadRecord) -> str:
-    """A card title: who, which company, what, e.g. "Jane Doe — Acme Logistics — BL-CM300 ×1"."""
+    """A card title: who, which company, what, e.g. "Jane Doe — Harbor Foods — NW-P6060 ×1"."""
     lead = record.lead
     parts = [lead.name or lead.email or lead.phone or f"Lead #{record.id}"]
     if lead.company:

@@ -78,3 +78,20 @@ def upsell_text(catalog: Catalog, product: Product, language: str) -> str:
         return say("no_upsell", language, name=product.name)
     price = catalog.format_money(better.price, better.currency, language)
     return say("upsell", language, name=product.name, upgrade=better.name, price=price, description=better.description)
+
+
+def categories_text(catalog: Catalog, language: str, examples: bool = False, limit: int = 8) -> str:
+    """The catalog's categories in file order ("pumps, hoses"); with `examples`,
+    each with a product of it and its price from."""
+    groups: dict[str, list[Product]] = {}
+    for product in catalog.products():
+        groups.setdefault(product.category.strip(), []).append(product)
+    if not examples:
+        return ", ".join(list(groups)[:limit])
+    parts = []
+    for category, products in list(groups.items())[:limit]:
+        cheapest = min(products, key=lambda p: p.price)
+        price = catalog.format_money(cheapest.price, cheapest.currency, language)
+        parts.append(say("category_item", language, category=category, name=products[0].name,
+                         count=len(products), price=price))
+    return "; ".join(parts)

@@ -25,6 +25,7 @@ class Intent(StrEnum):
     POLICY = "policy"
     CONTACT = "contact"
     CHOOSE = "choose"
+    CATALOG = "catalog"
     OTHER = "other"
 
 
@@ -42,6 +43,13 @@ HUMAN = _rx(
 GREETING = _rx(
     r"^\s*(hi|hello|hey|good (morning|afternoon|evening)|greetings)\b",
     r"^\s*(привет|здравствуй\w*|добрый (день|вечер)|доброе утро|добрый)\b",
+)
+# "What do you sell?": answered with the catalog's categories, not a document sentence.
+CATALOG = _rx(
+    r"\bwhat (?:do|can) you (?:sell|offer|have|make|supply|stock)\b", r"\bwhat (?:products|items|kind of products)\b",
+    r"\b(?:your|the) (?:range|assortment|catalog(?:ue)?|product (?:line|range))\b",
+    r"\bчто (?:вы )?(?:продаете|продаёте|предлагаете|можете предложить|есть у вас)\b",
+    r"\bкаки\w* (?:у вас )?(?:товар\w*|продукци\w*|позици\w*)\b", r"\bчем (?:вы )?торгуете\b", r"\bассортимент\w*",
 )
 THANKS = _rx(r"\b(thanks|thank you|thx|cheers)\b", r"\b(спасибо|благодарю|спс)\b")
 OBJECTIONS: dict[str, re.Pattern[str]] = {
@@ -142,6 +150,8 @@ def classify(
         return Intent.OBJECTION
     if named or (in_focus and (is_question or gave_quantity) and not gave_contact):
         return _product_intent(text, is_question, gave_quantity)
+    if CATALOG.search(text):
+        return Intent.CATALOG
     if gave_contact and not is_question:
         return Intent.CONTACT
     if is_question or SERVICE_TOPIC.search(text):

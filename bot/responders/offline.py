@@ -19,6 +19,7 @@ from bot.responders.phrases import say
 from bot.responders.playbook import customer_sentences, is_note
 from bot.responders.tools import SalesTools
 from bot.turn import Reply, TurnContext
+from bot.understanding.language_of import written_in
 from bot.understanding.model import Understanding
 from bot.understanding.pipeline import Context, Understander
 
@@ -41,7 +42,8 @@ class OfflineResponder:
         intent = Intent(u.intent)
         body, sources = await self._answer(intent, turn, products)
         messages = [OutboundMessage(body, sources=sources)]
-        follow_up = self._follow_up(intent, turn)
+        answered = bool(sources) or intent not in (Intent.POLICY, Intent.PRODUCT_QUESTION)
+        follow_up = self._follow_up(intent, turn, answered)
         if follow_up:
             messages.append(OutboundMessage(follow_up))
         return Reply(tuple(messages), intent.value, sources, wants_human=intent is Intent.HUMAN)
@@ -72,9 +74,12 @@ class OfflineResponder:
             case Intent.OTHER if any(t.role == "bot" for t in turn.session.history):
                 return say("ack", lang), ()  # mid-conversation: no second greeting
             case Intent.GREETING | Intent.OTHER:
+                categories = cr.categories_text(catalog, lang)
                 if self.tools.company:
-                    return say("greeting_named", lang, company=self.tools.company), ()
-                return say("greeting", lang), ()
+                    return say("greeting_named", lang, company=self.tools.company, categories=categories), ()
+                return say("greeting", lang, categories=categories), ()
+            case Intent.CATALOG:
+                return say("catalog", lang, items=cr.categories_text(catalog, lang, examples=True)), (catalog_src,)
             case Intent.CONTACT:
                 return say("contact_thanks", lang), ()
             case Intent.OBJECTION:
@@ -116,8 +121,10 @@ class OfflineResponder:
         # ranks just below the top (a Russian question, an English policy), and the reader, not
         # the ranking, decides what answers.
         found = await self.tools.retriever.search(text, self.tools.top_k * 4)
-        internal = self.tools.internal_sources
-        passages = [p for p in found if not objection_kind(p.heading) and p.source not in internal]
+        # Catalog rows are answered from the catalog itself (price, stock, lead time intents), never
+        # quoted as a policy; internal documents never.
+        skip = self.tools.internal_sources | set(self.tools.catalog.sources)
+        passages = [p for p in found if not objection_kind(p.heading) and p.source not in skip]
         passages = passages[: self.tools.top_k * 2]
         evidence = await self.tools.reader.evidence(text, passages, ignore=[p.name for p in products])
         evidence = [e for e in evidence if not is_note(e.sentence)]  # rep notes never reach a customer
@@ -125,7 +132,10 @@ class OfflineResponder:
         if not answer:
             return say("unknown", lang), ()
         sources = tuple(dict.fromkeys(e.passage.source for e in answer))
-        body = say("from_docs", lang, answer=" ".join(e.sentence for e in answer))
+        said = " ".join(e.sentence for e in answer)
+        body = say("from_docs", lang, answer=said)
+        if written_in(said) not in (None, lang):  # the only source is in the other language: say so
+            body = f"{say('other_language', lang)} {body}"
         return f"{body} {say('source', lang, sources=', '.join(sources))}", sources
 
     def _best(self, evidence: list[Evidence]) -> list[Evidence]:
@@ -165,8 +175,12 @@ class OfflineResponder:
             return say("objection_generic", lang), ()
         return f"{say('objection_intro', lang)} {' '.join(said[:3])}", (passage.source,)
 
-    def _follow_up(self, intent: Intent, turn: TurnContext) -> str | None:
+    def _follow_up(self, intent: Intent, turn: TurnContext, answered: bool = True) -> str | None:
+        """The hot-lead note or the next qualification question; none after "I don't know"
+        (asking "by when?" right after failing to answer reads as not listening)."""
         lead, lang = turn.session.lead, turn.language
+        if not answered:
+            return None
         if lead.hot and "hot" not in turn.session.asked:
             turn.session.asked.append("hot")
             return say("hot", lang)

@@ -13,12 +13,24 @@ PHRASES: dict[str, dict[str, str]] = {
         "ru": "Кажется, сообщение пустое. Что вас интересует? Могу рассказать о товарах, ценах и доставке.",
     },
     "greeting": {
-        "en": "Hello! I'm the sales assistant. I can help you choose a product, get a price quote or answer questions about delivery and warranty.",
-        "ru": "Здравствуйте! Я ассистент отдела продаж. Помогу подобрать товар, рассчитать стоимость и отвечу на вопросы о доставке и гарантии.",
+        "en": "Hello! I'm the sales assistant. We offer {categories}. I can help you choose a product, get a price quote or answer questions about delivery and terms.",
+        "ru": "Здравствуйте! Я ассистент отдела продаж. У нас есть: {categories}. Помогу подобрать товар, рассчитать стоимость и отвечу на вопросы о доставке и условиях.",
     },
     "greeting_named": {
-        "en": "Hello! I'm the {company} assistant. I can help you choose a product, get a price quote or answer questions about delivery and warranty.",
-        "ru": "Здравствуйте! Я ассистент {company}. Помогу подобрать товар, рассчитать стоимость и отвечу на вопросы о доставке и гарантии.",
+        "en": "Hello! I'm the {company} assistant. We offer {categories}. I can help you choose a product, get a price quote or answer questions about delivery and terms.",
+        "ru": "Здравствуйте! Я ассистент {company}. У нас есть: {categories}. Помогу подобрать товар, рассчитать стоимость и отвечу на вопросы о доставке и условиях.",
+    },
+    "catalog": {
+        "en": "Here is what we offer: {items}. Which of these are you interested in?",
+        "ru": "Вот что мы предлагаем: {items}. Что из этого вас интересует?",
+    },
+    "category_item": {
+        "en": "{category} ({count}, e.g. {name}; from {price})",
+        "ru": "{category} ({count} поз., например {name}; от {price})",
+    },
+    "other_language": {
+        "en": "Our document on this is in Russian; here is what it says:",
+        "ru": "Об этом у нас есть документ на английском языке; вот что в нём сказано:",
     },
     "ack": {
         "en": "Got it.",

@@ -3,7 +3,7 @@
 Products and specs are found first, so "600x600", "100 W", "Panel 50" or "23 micron" are never
 counts. A number is a count when a count unit stands next to it ("300 шт", "штук 300",
 "40 packs"), when it stands right before or after the words that name a product ("800 коробок",
-"25 of your task chairs", "рулонов 200", "Office 300 x 2"), or after "make it"; the count is
+"25 of your garden pumps", "рулонов 200", "Printer 500 x 2"), or after "make it"; the count is
 bound to the nearest product mention.
 """
 
@@ -22,6 +22,12 @@ from bot.understanding.stems import stem
 # Characters between a count and what it counts: spaces, "of (the|your)", a hyphen.
 _GAP = 24
 _MAX_COUNT = 10_000_000
+# Between a product and a count written after it: "Printer 500 x 2", "barrels, about forty",
+# "плёнка — рулонов 200" is handled by the unit rule.
+_AFTER_PRODUCT = re.compile(
+    r"\s*(?:x|х|×|\*|—|–|-|:|,)?\s*(?:(?:about|around|approximately|roughly|some|maybe|примерно|около|порядка"
+    r"|где-то|штук|шт\.?|pcs)\s*)?"
+)
 _CONJUNCTIONS = frozenset({"and", "or", "but", "и", "или", "но", "а", "per", "на", "for", "to", "in", "по"})
 
 
@@ -74,15 +80,13 @@ def find_quantities(
 
 def _articles(text: str, products: Sequence[ProductMention]) -> list[Quantity]:
     """"We need a Nimbus Printer 500": an article right before a product's words means one."""
-    first = products[0]
-    if not first.parts:
-        return []
-    start = first.parts[0][0]
-    article = re.search(r"\b(?:a|an|one)\s+$", text[max(0, start - 6):start], re.IGNORECASE)
-    if article is None:
-        return []
-    at = max(0, start - 6) + article.start()
-    return [Quantity(1, at, at + len(article.group().strip()), first.product.sku)]
+    for mention in products:
+        for start, _ in mention.parts:
+            article = re.search(r"\b(?:a|an|one)\s+$", text[max(0, start - 6):start], re.IGNORECASE)
+            if article is not None:
+                at = max(0, start - 6) + article.start()
+                return [Quantity(1, at, at + len(article.group().strip()), mention.product.sku)]
+    return []
 
 
 def _inside(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
@@ -149,7 +153,7 @@ def _is_unit(word: str, units: set[str]) -> bool:
 
 def _next_to_product(number: Number, text: str, products: Sequence[ProductMention]) -> bool:
     """The number stands right before a product's words ("800 коробок", "25 of your chairs")
-    or right after them with a multiplication sign or a dash ("Office 300 x 2")."""
+    or right after them with a multiplication sign or a dash ("Printer 500 x 2")."""
     bridges = _cue_words()[1]
     for mention in products:
         for start, end in mention.parts:
@@ -157,20 +161,19 @@ def _next_to_product(number: Number, text: str, products: Sequence[ProductMentio
             if between is not None and len(between) <= _GAP and _only_bridges(between, bridges):
                 return True
             gap = text[end:number.start].lower() if number.start >= end else None
-            if gap is not None and re.fullmatch(r"\s*(?:x|х|×|\*|—|–|-|:)\s*", gap):
+            if gap is not None and _AFTER_PRODUCT.fullmatch(gap):
                 return True
     return False
 
 
 def _only_bridges(between: str, bridges: frozenset[str]) -> bool:
-    """Up to three linking words ("of your", "штук"), or two of any kind ("3 машины", "five
-    boxes"), with no sentence break or conjunction between the count and the product."""
+    """Up to four words, at most two of them other than linking words ("25 of your basic ...",
+    "3 машины"), with no sentence break or conjunction between the count and the product."""
     words = re.findall(r"[^\W\d_]+", between)
     if re.search(r"[.;!?\n,]", between) or any(w in _CONJUNCTIONS for w in words):
         return False
-    if all(w in bridges for w in words):
-        return len(words) <= 3
-    return len(words) <= 2
+    other = [w for w in words if w not in bridges]
+    return len(words) <= 4 and len(other) <= 2
 
 
 def _nearest(number: Number, products: Sequence[ProductMention]) -> str | None:

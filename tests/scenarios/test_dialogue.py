@@ -35,7 +35,8 @@ MONEY_STYLE = {
 # Product names, SKUs and the catalog's (English) descriptions are the company's words in any language:
 # they do not count towards the reply's language.
 _COMPANY_WORDS = sorted(
-    [p.name for p in CATALOG.products()] + [p.description for p in CATALOG.products()], key=len, reverse=True
+    [p.name for p in CATALOG.products()] + [p.description for p in CATALOG.products()]
+    + [p.category for p in CATALOG.products()], key=len, reverse=True
 )
 _NAMES = re.compile("|".join(re.escape(w) for w in _COMPANY_WORDS) + r"|NW-[A-Z0-9]+", re.IGNORECASE)
 
@@ -80,7 +81,16 @@ async def ask(runtime: Runtime, text: str) -> Conversation:
 @pytest.mark.parametrize("lang", LANGS)
 async def test_greeting_introduces_the_assistant_and_asks_what_is_needed(shared_runtime: Runtime, lang: str) -> None:
     replies = await Conversation(shared_runtime.bot).say({"en": "Hello", "ru": "Здравствуйте"}[lang])
-    assert [r.text for r in replies] == [say("greeting", lang), question_of("need", lang)]
+    categories = ", ".join(dict.fromkeys(p.category for p in CATALOG.products()))
+    assert [r.text for r in replies] == [say("greeting", lang, categories=categories), question_of("need", lang)]
+
+
+async def test_what_do_you_sell_lists_the_catalog_categories_with_prices(shared_runtime: Runtime) -> None:
+    chat = await ask(shared_runtime, "Hi! What do you sell?")
+    for category in {p.category for p in CATALOG.products()}:
+        assert category in chat.last_reply
+    cheapest = min(CATALOG.products(), key=lambda p: p.price)
+    assert money(cheapest.price, "en") in chat.last_reply
 
 
 @pytest.mark.parametrize(
@@ -465,7 +475,7 @@ async def test_the_greeting_is_not_repeated_mid_conversation(shared_runtime: Run
     chat = await ask(shared_runtime, "Hello")
     for text in ("ok", "thanks"):
         await chat.say(text)
-        assert say("greeting", "en") not in chat.last_reply
+        assert "I'm the sales assistant" not in chat.last_reply
 
 
 # -- qualification ---------------------------------------------------------------------------

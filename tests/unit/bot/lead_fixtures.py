@@ -8,7 +8,6 @@ from functools import cache
 from pathlib import Path
 
 from bot.catalog import Product
-from bot.extraction import extract_update
 from bot.lead import Lead, LeadUpdate
 from bot.model import ConversationKey, InboundMessage
 from bot.session import Session
