@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from bot.email_text import split_reply
 from bot.extraction import extract_update
 from bot.language import detect_language
-from bot.lead import LeadUpdate
+from bot.lead import LeadUpdate, channel_facts
 from bot.model import InboundMessage
 from bot.ports import Catalog, Responder
 from bot.scoring import ScoringRules, score_lead
@@ -61,7 +61,9 @@ class DialogueEngine:
             now=message.received_at, default_region=s.phone_default_region, regions=s.phone_regions,
         )
         session.language = language
-        session.lead = score_lead(session.lead.merge(update), s.scoring)
+        # What the channel knows (a shared contact, the number written from) fills gaps only.
+        known = session.lead.fill_unknown(channel_facts(message.contact, message.source))
+        session.lead = score_lead(known.merge(update), s.scoring)
         session.add_turn("customer", message.text)
         return Understood(message, language, update)
 
