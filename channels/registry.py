@@ -11,6 +11,7 @@ CHANNELS: dict[str, str] = {
     "webchat": "channels.webchat:WebChatChannel",
     "telegram": "channels.telegram.channel:TelegramChannel",
     "twilio": "channels.twilio.channel:TwilioChannel",
+    "email": "channels.email.channel:EmailChannel",
 }
 
 

@@ -7,6 +7,7 @@ adapter is built, with an error naming the variable, before anything starts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import SecretStr
@@ -25,7 +26,11 @@ CREDENTIALS: dict[str, dict[str, str]] = {
     },
 }
 # The credential whose presence switches a channel on.
-_SWITCH = {"telegram": "telegram_bot_token", "twilio": "twilio_account_sid"}
+_SWITCH: dict[str, Callable[[Settings], object]] = {
+    "telegram": lambda s: s.telegram_bot_token,
+    "twilio": lambda s: s.twilio_account_sid,
+    "email": lambda s: s.email.imap_url,
+}
 
 
 def _set(value: object) -> bool:
@@ -37,7 +42,7 @@ def _set(value: object) -> bool:
 def enabled_channels(settings: Settings) -> list[str]:
     """The listed channels, then every other channel whose credentials are set."""
     names = list(dict.fromkeys(settings.channels))
-    names += [name for name, field in _SWITCH.items() if name not in names and _set(getattr(settings, field))]
+    names += [name for name, switch in _SWITCH.items() if name not in names and _set(switch(settings))]
     return names
 
 

@@ -21,6 +21,7 @@ from pydantic_settings import (
 )
 
 from bot.scoring import ScoringRules
+from channels.email.settings import EmailSettings
 from channels.telegram.settings import TelegramSettings
 from channels.twilio.settings import TwilioSettings
 
@@ -98,6 +99,7 @@ class Settings(BaseSettings):
     webchat: WebChatSettings = WebChatSettings()
     telegram: TelegramSettings = TelegramSettings()
     twilio: TwilioSettings = TwilioSettings()
+    email: EmailSettings = EmailSettings()
 
     @classmethod
     def settings_customise_sources(

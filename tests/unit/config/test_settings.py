@@ -48,13 +48,13 @@ def test_example_yaml_documents_every_setting_except_secrets() -> None:
     secrets |= {"telegram_bot_token", "twilio_account_sid", "twilio_auth_token", "twilio_from_number",
                 "twilio_whatsapp_from", "telegram.bot_token", "telegram.webhook_secret", "telegram.public_url",
                 "twilio.account_sid", "twilio.auth_token", "twilio.from_number", "twilio.whatsapp_from",
-                "twilio.public_url"}
+                "twilio.public_url", "email.imap_url", "email.smtp_url"}
     assert _keys(Settings()) - secrets == documented - secrets
     # secrets belong in the environment; the file must say so and name them
     text = EXAMPLE.read_text(encoding="utf-8")
     for name in ("WEAVIATE_API_KEY", "QDRANT_API_KEY", "ANTHROPIC_API_KEY", "kb_dir", "TELEGRAM_BOT_TOKEN",
                  "SALESBOT_TELEGRAM__WEBHOOK_SECRET", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
-                 "TWILIO_FROM_NUMBER", "TWILIO_WHATSAPP_FROM"):
+                 "TWILIO_FROM_NUMBER", "TWILIO_WHATSAPP_FROM", "SALESBOT_EMAIL__IMAP_URL", "SALESBOT_EMAIL__SMTP_URL"):
         assert name in text
 
 
@@ -143,9 +143,10 @@ def test_a_channel_is_on_when_its_credentials_are_set(monkeypatch: pytest.Monkey
     monkeypatch.setenv("SALESBOT_TELEGRAM__MODE", "polling")
     monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC1")
     monkeypatch.setenv("SALESBOT_PUBLIC_URL", "https://bot.example")
+    monkeypatch.setenv("SALESBOT_EMAIL__IMAP_URL", "imaps://sales:pw@mail.example/INBOX")
     settings = load_settings()
 
-    assert enabled_channels(settings) == ["webchat", "telegram", "twilio"]
+    assert enabled_channels(settings) == ["webchat", "telegram", "twilio", "email"]
     telegram = channel_settings(settings, "telegram")
     assert telegram["bot_token"].get_secret_value() == "123:abc" and telegram["mode"] == "polling"
     assert channel_settings(settings, "twilio")["public_url"] == "https://bot.example"
