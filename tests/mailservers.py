@@ -26,7 +26,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 PASSWORD = "secret"
-PATIENCE_S = 30.0
+PATIENCE_S = 90.0  # bounds a failing wait only; the shared machines can be very slow
 
 
 def free_port() -> int:
@@ -90,16 +90,17 @@ userdb {{
 """
 
 
-def start_dovecot(users: list[str]) -> Dovecot:
-    """Dovecot with one mailbox per user (password `PASSWORD`), listening on a free port."""
+def start_dovecot(users: list[str], extra_config: str = "", port: int | None = None) -> Dovecot:
+    """Dovecot with one mailbox per user (password `PASSWORD`), listening on a free port (or `port`)."""
     dovecot = shutil.which("dovecot") or "/usr/sbin/dovecot"
     root = os.geteuid() == 0
     user, group = ("nobody", "nogroup") if root else (getpass.getuser(), _group())
     folder = Path(tempfile.mkdtemp(prefix="salesbot-dovecot-", dir="/tmp"))
     for sub in ("run", "state", "mail"):
         (folder / sub).mkdir()
-    port = free_port()
-    (folder / "dovecot.conf").write_text(_CONFIG.format(d=folder, user=user, group=group, port=port))
+    port = port or free_port()
+    config = _CONFIG.format(d=folder, user=user, group=group, port=port) + extra_config
+    (folder / "dovecot.conf").write_text(config)
     (folder / "passwd").write_text("".join(f"{u}:{{PLAIN}}{PASSWORD}::::::\n" for u in users))
     command = [dovecot, "-F", "-c", str(folder / "dovecot.conf")]
     if root:

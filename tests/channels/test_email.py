@@ -238,3 +238,30 @@ def test_settings_errors_name_the_variable() -> None:
         build(imap_url="imap://u:p@h/INBOX", smtp_url="http://h", address=OURS)
     with pytest.raises(ChannelConfigError, match="SALESBOT_EMAIL__ADDRESS"):
         build(imap_url="imap://u:p@h/INBOX", smtp_url="smtp://h")
+
+
+async def test_without_idle_the_reader_polls_and_after_a_server_restart_it_reconnects(core: Core, smtp: Smtp) -> None:
+    # A server without IDLE: the reader falls back to checking every poll_interval.
+    server = start_dovecot(["sales"], extra_config="imap_capability = IMAP4rev1 UIDPLUS\n")
+    settings = {"imap_url": server.url("sales"), "smtp_url": smtp.url, "address": OURS, "poll_interval": 0.2}
+    channel = EmailChannel(core.context(settings))
+    core.register(channel)
+    await channel.start()
+    try:
+        await eventually(channel.reader.connected.is_set, "the reader connected")
+        box = Mailbox(server)
+        await box.deliver(mail(ANNA, "Panels", "How much is the Office 100?"))
+        await eventually(lambda: len(smtp.recorder.sent) == 1, "a reply found by polling")
+        box.imap.logout()
+
+        stop_dovecot(server)  # the server goes away and comes back on the same port
+        await eventually(lambda: not channel.reader.connected.is_set(), "the reader noticed")
+        server = start_dovecot(["sales"], extra_config="imap_capability = IMAP4rev1 UIDPLUS\n", port=server.port)
+        await eventually(channel.reader.connected.is_set, "the reader reconnected")
+        box = Mailbox(server)
+        await box.deliver(mail(ANNA, "Delivery", "Do you deliver to Toronto?"))
+        await eventually(lambda: len(smtp.recorder.sent) == 2, "a reply after the reconnect")
+        box.imap.logout()
+    finally:
+        await channel.stop()
+        stop_dovecot(server)

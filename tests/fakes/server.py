@@ -8,7 +8,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 # Bounds how long a test waits for something that should happen; never asserted on.
-PATIENCE_S = 30.0
+PATIENCE_S = 90.0
 
 
 class FakeServer:
