@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from bot.lead import LeadUpdate
+from bot.lead import LeadUpdate, channel_facts
 from bot.model import InboundMessage
 from bot.ports import Catalog, Responder
 from bot.scoring import ScoringRules, score_lead
@@ -65,7 +65,9 @@ class DialogueEngine:
             quoted = message.text[len(understanding.text):].strip()
             message = replace(message, text=understanding.text, quoted_text=message.quoted_text or quoted)
         session.language = understanding.language
-        session.lead = score_lead(session.lead.merge(understanding.update), self.settings.scoring)
+        # What the channel knows (a shared contact, the number written from) fills gaps only.
+        known = session.lead.fill_unknown(channel_facts(message.contact, message.source))
+        session.lead = score_lead(known.merge(understanding.update), self.settings.scoring)
         session.add_turn("customer", message.text)
         return Understood(message, understanding)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 
+from bot.model import Contact
+
 
 @dataclass(frozen=True, slots=True)
 class LeadUpdate:
@@ -24,6 +26,7 @@ class LeadUpdate:
     is_decision_maker: bool | None = None
     team_size: int | None = None
     accepts_quote: bool | None = None
+    source: str | None = None
 
     def is_empty(self) -> bool:
         return all(getattr(self, f.name) is None for f in fields(self))
@@ -47,6 +50,7 @@ class Lead:
     is_decision_maker: bool | None = None
     team_size: int | None = None
     accepts_quote: bool | None = None
+    source: str | None = None  # where the customer came from (a deep link's payload)
     score: int = 0
     hot: bool = False
     reasons: tuple[str, ...] = field(default=())
@@ -60,5 +64,21 @@ class Lead:
         }
         return replace(self, **changes) if changes else self
 
+    def fill_unknown(self, update: LeadUpdate) -> Lead:
+        """Apply only the fields the lead does not know yet (what a channel knows about the sender)."""
+        changes = {
+            f.name: value
+            for f in fields(update)
+            if (value := getattr(update, f.name)) is not None and getattr(self, f.name) in (None, ())
+        }
+        return replace(self, **changes) if changes else self
+
     def has_contact(self) -> bool:
         return bool(self.email or self.phone)
+
+
+def channel_facts(contact: Contact | None, source: str | None) -> LeadUpdate:
+    """What a channel knows about a sender, as a lead update (for `Lead.fill_unknown`)."""
+    if contact is None:
+        return LeadUpdate(source=source)
+    return LeadUpdate(name=contact.name, email=contact.email, phone=contact.phone, source=source)

@@ -37,12 +37,17 @@ class ConversationKey:
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
-    """A file that came with or goes with a message."""
+    """A file that came with or goes with a message.
+
+    `platform_id` is the transport's own handle on the file (a Telegram file id),
+    enough to fetch it later without keeping its bytes.
+    """
 
     filename: str
     content_type: str
     url: str | None = None
     data: bytes | None = None
+    platform_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +66,10 @@ class InboundMessage:
     `message_id` is unique within the channel (Telegram update_id, Twilio
     MessageSid, email Message-ID ...) and drives deduplication. `raw` keeps the
     transport payload for the record; the core's logic never reads it.
+    `contact` is what the transport itself knows about the sender (a shared
+    contact card, the number or address written from); `source` where the
+    customer came from (a deep link's payload). Both only fill what the lead
+    does not know yet: the customer's own words win.
     """
 
     key: ConversationKey
@@ -71,6 +80,7 @@ class InboundMessage:
     contact: Contact | None = None
     quoted_text: str = ""
     raw: Any = field(default=None, compare=False, repr=False)
+    source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

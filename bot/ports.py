@@ -15,7 +15,7 @@ from bot.catalog import Product, ProductMatch, Quote, Resolution
 from bot.knowledge import Evidence, Passage
 from bot.lead import Lead
 from bot.model import ConversationKey, InboundMessage, OutboundMessage
-from bot.records import LeadRecord, TranscriptLine
+from bot.records import Delivery, LeadRecord, TranscriptLine
 from bot.session import Session
 from bot.turn import Reply, TurnContext
 
@@ -167,3 +167,55 @@ class TranscriptReader(Protocol):
     """Read access to a conversation's stored lines, for replay after reconnects."""
 
     async def transcript(self, key: ConversationKey, after_seq: int = 0) -> list[TranscriptLine]: ...
+
+
+class ChannelLedger(Protocol):
+    """What channel adapters keep beside the transcript; the dialogue never reads it.
+
+    The transport's own form of each inbound message (a raw email, a Telegram
+    update) with its attachments and what was done with it (`disposition`:
+    "dialogue" when it went to the core, else why not: "auto-reply", "bounce",
+    "opt-out", ...); each outbound delivery and its status; conversations that
+    must not be messaged (an opted-out number, a bot the customer blocked); and
+    read positions of polled sources (an IMAP folder's UIDs).
+    """
+
+    async def keep(self, message: InboundMessage, raw: bytes, disposition: str = "dialogue") -> None:
+        """Keep an inbound message's raw form; keeping it again changes nothing."""
+        ...
+
+    async def latest_raw(self, key: ConversationKey) -> bytes | None:
+        """The raw form of the conversation's last inbound message that went to the dialogue."""
+        ...
+
+    async def conversation_of(self, channel: str, external_ids: Sequence[str]) -> ConversationKey | None:
+        """The conversation an inbound message or a delivery with one of these ids belongs to."""
+        ...
+
+    async def delivered(self, channel: str, message_id: str) -> Delivery | None:
+        """The delivery made under this idempotency key, if any."""
+        ...
+
+    async def record_delivery(self, key: ConversationKey, message_id: str, external_id: str, status: str) -> None: ...
+
+    async def record_status(
+        self, channel: str, external_id: str, status: str, error: str | None = None
+    ) -> Delivery | None:
+        """Update a delivery's status by the platform's id; None if no such delivery is known."""
+        ...
+
+    async def block(self, key: ConversationKey, reason: str) -> None:
+        """Never message this conversation again (until `unblock`); `reason` says why."""
+        ...
+
+    async def unblock(self, key: ConversationKey) -> None: ...
+
+    async def blocked(self, key: ConversationKey) -> str | None:
+        """Why the conversation must not be messaged, or None."""
+        ...
+
+    async def position(self, channel: str, name: str) -> str | None:
+        """A polled source's saved read position."""
+        ...
+
+    async def set_position(self, channel: str, name: str, value: str) -> None: ...

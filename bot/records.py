@@ -33,3 +33,22 @@ class TranscriptLine:
     text: str
     message_id: str
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One outbound message handed to a channel's platform, and what became of it.
+
+    `message_id` is our idempotency key (one per part when a reply is split);
+    `external_id` the platform's id (Telegram message id, Twilio MessageSid,
+    our email Message-ID); `status` the platform's last word ("sent",
+    "delivered", "undelivered", "failed", ...).
+    """
+
+    channel: str
+    message_id: str
+    key: ConversationKey
+    external_id: str
+    status: str
+    error: str | None
+    updated_at: datetime

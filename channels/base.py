@@ -9,16 +9,28 @@ from typing import Any, ClassVar
 from fastapi import APIRouter
 
 from bot.model import ConversationKey, OutboundMessage
-from bot.ports import Inbox, TranscriptReader
+from bot.ports import ChannelLedger, Inbox, TranscriptReader
+
+
+class ChannelConfigError(ValueError):
+    """A channel's setting is missing or wrong; the message names the variable to set."""
 
 
 @dataclass(frozen=True, slots=True)
 class ChannelContext:
-    """What the core lends every adapter: where to submit, what was said, its settings."""
+    """What the core lends every adapter: where to submit, what was said, its settings,
+    and the ledger for raw payloads, deliveries and blocked conversations."""
 
     inbox: Inbox
     transcripts: TranscriptReader
     settings: dict[str, Any]
+    ledger: ChannelLedger | None = None
+
+    def require_ledger(self, channel: str) -> ChannelLedger:
+        """The ledger, for channels that cannot work without one."""
+        if self.ledger is None:
+            raise ChannelConfigError(f"channel {channel!r} needs a ledger in its ChannelContext")
+        return self.ledger
 
 
 class Channel(ABC):
@@ -59,3 +71,6 @@ class Channel(ABC):
 
     async def stop(self) -> None:  # noqa: B027 - optional capability
         """Close what `start` opened."""
+
+    async def check(self) -> None:  # noqa: B027 - optional capability
+        """Raise if the channel cannot currently reach its platform (reported by /readyz)."""

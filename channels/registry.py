@@ -9,6 +9,9 @@ from channels.base import Channel
 # name → "module:Class"; imported lazily so an unused channel's SDK is never loaded.
 CHANNELS: dict[str, str] = {
     "webchat": "channels.webchat:WebChatChannel",
+    "telegram": "channels.telegram.channel:TelegramChannel",
+    "twilio": "channels.twilio.channel:TwilioChannel",
+    "email": "channels.email.channel:EmailChannel",
 }
 
 

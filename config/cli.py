@@ -164,8 +164,12 @@ def serve(
     settings = STATE.settings.model_copy(
         update={k: v for k, v in {"host": host, "port": port, "kb_dir": kb_dir}.items() if v is not None}
     )
+    try:
+        app = create_app(settings)
+    except ConfigError as exc:
+        fail(str(exc))
     typer.echo(f"salesbot: web chat on http://{settings.host}:{settings.port}/  (board: /board)", err=True)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
 
 
 def print_answer(row: dict[str, Any]) -> None:

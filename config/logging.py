@@ -48,7 +48,8 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "httpcore", "urllib3", "asyncio", "bm25s", "alembic"):
+    # twilio's client logs every request's form at INFO: the customer's number and message.
+    for noisy in ("httpx", "httpcore", "urllib3", "asyncio", "bm25s", "alembic", "twilio", "aiogram", "aioimaplib"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # Qdrant's local mode warns that payload indexes are a server feature; it is, and we know.
     warnings.filterwarnings("ignore", message="Payload indexes have no effect", category=UserWarning)

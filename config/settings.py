@@ -21,6 +21,9 @@ from pydantic_settings import (
 )
 
 from bot.scoring import ScoringRules
+from channels.email.settings import EmailSettings
+from channels.telegram.settings import TelegramSettings
+from channels.twilio.settings import TwilioSettings
 
 DEMO_KB = Path(__file__).resolve().parent.parent / "knowledge_base" / "demo"
 
@@ -85,10 +88,19 @@ class Settings(BaseSettings):
     qdrant_url: str | None = _env("QDRANT_URL")
     qdrant_api_key: SecretStr | None = _env("QDRANT_API_KEY")
     anthropic_api_key: SecretStr | None = _env("ANTHROPIC_API_KEY")
+    # Channel credentials: a channel is on when its credentials are set (config/channels.py).
+    telegram_bot_token: SecretStr | None = _env("TELEGRAM_BOT_TOKEN")
+    twilio_account_sid: str | None = _env("TWILIO_ACCOUNT_SID")
+    twilio_auth_token: SecretStr | None = _env("TWILIO_AUTH_TOKEN")
+    twilio_from_number: str | None = _env("TWILIO_FROM_NUMBER")
+    twilio_whatsapp_from: str | None = _env("TWILIO_WHATSAPP_FROM")
 
     scoring: ScoringRules = ScoringRules()  # BANT weights and the hot-lead rule (bot/scoring.py)
     retrieval: RetrievalSettings = RetrievalSettings()
     webchat: WebChatSettings = WebChatSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    twilio: TwilioSettings = TwilioSettings()
+    email: EmailSettings = EmailSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -15,7 +15,7 @@ from bot.responders.playbook import is_internal
 from bot.responders.tools import SalesTools
 from bot.sessions.memory import MemorySessionStore
 from bot.sessions.redis import RedisSessionStore
-from bot.storage import CrmOutbox, SqlStorage
+from bot.storage import CrmOutbox, SqlLedger, SqlStorage
 from bot.testing import MemoryOutbox
 from config.knowledge import KnowledgeBase, open_knowledge_base
 from config.responders import build_responder
@@ -37,6 +37,7 @@ class Runtime:
     crm_outbox: CrmOutbox
     board: LocalBoard
     bot: SalesBot
+    ledger: SqlLedger
     closers: list[object] = field(default_factory=list)
 
     async def close(self) -> None:
@@ -87,4 +88,4 @@ async def build_runtime(settings: Settings, outbox: Outbox | None = None) -> Run
         sessions=sessions, storage=storage, engine=engine, outbox=outbox or MemoryOutbox(),
         queue=queue, lead_listeners=[crm_outbox],
     )
-    return Runtime(settings, kb, sessions, storage, queue, crm_outbox, LocalBoard(storage), bot)
+    return Runtime(settings, kb, sessions, storage, queue, crm_outbox, LocalBoard(storage), bot, SqlLedger(storage))

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Make sure Redis, PostgreSQL and Chromium (for the browser tests) are there and running.
+# Make sure Redis, PostgreSQL and Chromium (for the browser tests) are there and running, and
+# Dovecot installed (the email tests start their own unprivileged instance).
 set -euo pipefail
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 apt_install() {
@@ -20,6 +21,7 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
 fi
 
 if ! command -v chromium >/dev/null; then apt_install chromium; fi
+if ! command -v dovecot >/dev/null && [ ! -x /usr/sbin/dovecot ]; then apt_install dovecot-imapd; fi
 
 for _ in $(seq 1 30); do
   redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && pg_isready -h 127.0.0.1 -p 5432 -q && exit 0

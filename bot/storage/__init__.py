@@ -1,6 +1,7 @@
-"""Durable storage: leads, transcripts and the CRM outbox in SQL (SQLite or PostgreSQL)."""
+"""Durable storage: leads, transcripts, the CRM outbox and the channel ledger in SQL (SQLite or PostgreSQL)."""
 
+from bot.storage.ledger import SqlLedger
 from bot.storage.outbox import CrmOutbox
 from bot.storage.sql import SqlStorage
 
-__all__ = ["CrmOutbox", "SqlStorage"]
+__all__ = ["CrmOutbox", "SqlLedger", "SqlStorage"]

@@ -12,7 +12,6 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import structlog
 from fastapi import FastAPI
@@ -22,21 +21,17 @@ from bot.model import ConversationKey, InboundMessage
 from bot.ports import Inbox, TranscriptReader
 from bot.records import TranscriptLine
 from bot.storage.recovery import unanswered
-from channels.base import ChannelContext
+from channels.base import ChannelConfigError, ChannelContext
 from channels.registry import channel_class
+from config.channels import channel_settings, enabled_channels
 from config.ingesting import run_ingest
-from config.settings import Settings, load_settings
+from config.settings import ConfigError, Settings, load_settings
 from config.web import board, health, metrics
+from config.web.ledger_handle import LedgerHandle
 from config.web.outbox import ChannelOutbox
 from config.wiring import Runtime, build_runtime
 
 log = structlog.get_logger(__name__)
-
-
-def channel_settings(settings: Settings, name: str) -> dict[str, Any]:
-    """A channel's own settings section, as the adapter reads it."""
-    section = getattr(settings, name, None)
-    return section.model_dump() if section is not None else {}
 
 
 async def refresh_knowledge_base(settings: Settings) -> None:
@@ -63,6 +58,7 @@ async def _running(app: FastAPI, settings: Settings, outbox: ChannelOutbox) -> A
     runtime.bot.lead_listeners.append(metrics.LeadBands())
     app.state.runtime = runtime
     app.state.core.bind(runtime.bot, runtime.storage)
+    app.state.ledger.bind(runtime.ledger)
     for channel in app.state.channels:
         outbox.register(channel)
         await channel.start()
@@ -72,7 +68,8 @@ async def _running(app: FastAPI, settings: Settings, outbox: ChannelOutbox) -> A
         asyncio.create_task(runtime.crm_outbox.run(runtime.board, stop), name="crm-relay"),
     ]
     await requeue_unanswered(runtime)
-    log.info("serve.ready", channels=settings.channels, url=f"http://{settings.host}:{settings.port}/")
+    names = [channel.name for channel in app.state.channels]
+    log.info("serve.ready", channels=names, url=f"http://{settings.host}:{settings.port}/")
     try:
         yield
     finally:
@@ -104,16 +101,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(board.router)
     # Channel routes must exist before start-up; the core they talk to is bound in the lifespan.
     app.state.core = core = CoreHandle()
-    app.state.channels = [
-        channel_class(name)(ChannelContext(core, core, channel_settings(settings, name)))
-        for name in settings.channels
-    ]
+    app.state.ledger = ledger = LedgerHandle()
+    names = enabled_channels(settings)
+    try:
+        app.state.channels = [
+            channel_class(name)(ChannelContext(core, core, channel_settings(settings, name), ledger))
+            for name in names
+        ]
+    except ChannelConfigError as exc:
+        raise ConfigError(str(exc)) from None
     for channel in app.state.channels:
         app.include_router(channel.router())
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:
-        return RedirectResponse("/webchat/demo" if "webchat" in settings.channels else "/docs")
+        return RedirectResponse("/webchat/demo" if "webchat" in names else "/docs")
 
     return app
 

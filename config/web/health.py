@@ -27,7 +27,11 @@ async def _check(name: str, probe: Any) -> tuple[str, str]:
 
 @router.get("/readyz")
 async def readyz(request: Request) -> JSONResponse:
-    """Readiness: sessions (Redis when configured), the database, the knowledge base."""
+    """Readiness: sessions (Redis when configured), the database, the knowledge base.
+
+    Each channel's platform is reported under "channels" but does not decide readiness: an
+    outage at Telegram must not take this process out of rotation for every other channel.
+    """
     runtime = request.app.state.runtime
 
     async def kb() -> None:
@@ -41,4 +45,6 @@ async def readyz(request: Request) -> JSONResponse:
         )
     )
     ready = all(v == "ok" for v in checks.values())
-    return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+    channels = dict(await asyncio.gather(*(_check(c.name, c.check) for c in request.app.state.channels)))
+    body = {"ready": ready, "checks": checks, "channels": channels}
+    return JSONResponse(body, status_code=200 if ready else 503)

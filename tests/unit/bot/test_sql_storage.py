@@ -25,7 +25,10 @@ from bot.storage import CrmOutbox, SqlStorage
 from bot.storage.dialects import async_url
 from bot.storage.tables import Base, OutboxRow
 
-TABLES = {"conversations", "messages", "leads", "crm_outbox", "board_cards", "alembic_version"}
+TABLES = {
+    "conversations", "messages", "leads", "crm_outbox", "board_cards", "alembic_version",
+    "channel_payloads", "channel_deliveries", "conversation_blocks", "channel_positions",
+}
 
 
 def key(n: int = 1, channel: str = "telegram") -> ConversationKey:

@@ -44,10 +44,17 @@ def _yaml_keys(data: dict[str, Any], prefix: str = "") -> set[str]:
 def test_example_yaml_documents_every_setting_except_secrets() -> None:
     documented = _yaml_keys(yaml.safe_load(EXAMPLE.read_text(encoding="utf-8")))
     secrets = {"weaviate_api_key", "qdrant_api_key", "anthropic_api_key", "kb_dir"}
+    # Channel credentials live in the environment; the sections' public_url is the top-level one.
+    secrets |= {"telegram_bot_token", "twilio_account_sid", "twilio_auth_token", "twilio_from_number",
+                "twilio_whatsapp_from", "telegram.bot_token", "telegram.webhook_secret", "telegram.public_url",
+                "twilio.account_sid", "twilio.auth_token", "twilio.from_number", "twilio.whatsapp_from",
+                "twilio.public_url", "email.imap_url", "email.smtp_url"}
     assert _keys(Settings()) - secrets == documented - secrets
     # secrets belong in the environment; the file must say so and name them
     text = EXAMPLE.read_text(encoding="utf-8")
-    for name in ("WEAVIATE_API_KEY", "QDRANT_API_KEY", "ANTHROPIC_API_KEY", "kb_dir"):
+    for name in ("WEAVIATE_API_KEY", "QDRANT_API_KEY", "ANTHROPIC_API_KEY", "kb_dir", "TELEGRAM_BOT_TOKEN",
+                 "SALESBOT_TELEGRAM__WEBHOOK_SECRET", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
+                 "TWILIO_FROM_NUMBER", "TWILIO_WHATSAPP_FROM", "SALESBOT_EMAIL__IMAP_URL", "SALESBOT_EMAIL__SMTP_URL"):
         assert name in text
 
 
@@ -126,3 +133,31 @@ def test_logged_tracebacks_carry_no_local_variables(fmt: str, capsys: pytest.Cap
     err = capsys.readouterr().err
     assert "ValueError: boom" in err
     assert card not in err
+
+
+def test_a_channel_is_on_when_its_credentials_are_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    from config.channels import channel_settings, enabled_channels
+
+    assert enabled_channels(load_settings()) == ["webchat"]
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("SALESBOT_TELEGRAM__MODE", "polling")
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC1")
+    monkeypatch.setenv("SALESBOT_PUBLIC_URL", "https://bot.example")
+    monkeypatch.setenv("SALESBOT_EMAIL__IMAP_URL", "imaps://sales:pw@mail.example/INBOX")
+    settings = load_settings()
+
+    assert enabled_channels(settings) == ["webchat", "telegram", "twilio", "email"]
+    telegram = channel_settings(settings, "telegram")
+    assert telegram["bot_token"].get_secret_value() == "123:abc" and telegram["mode"] == "polling"
+    assert channel_settings(settings, "twilio")["public_url"] == "https://bot.example"
+
+
+def test_a_listed_channel_without_credentials_is_a_config_error_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from config.web.app import create_app
+
+    configure_logging("WARNING", "console")  # onto this test's stderr, not an earlier test's captured one
+    monkeypatch.setenv("SALESBOT_CHANNELS", '["webchat", "twilio"]')
+    with pytest.raises(ConfigError, match="TWILIO_ACCOUNT_SID"):
+        create_app(load_settings(data_dir=tmp_path))

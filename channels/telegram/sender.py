@@ -1,0 +1,153 @@
+"""Outbound calls to the Bot API: idempotent sends, flood waits, customers who blocked the bot.
+
+Telegram has no idempotency key of its own, so every part of a reply is noted
+in the ledger under ours once Telegram took it; a worker that handles the same
+reply again (after a crash, or a redelivery) skips the parts already sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import structlog
+from aiogram import Bot
+from aiogram.exceptions import (
+    RestartingTelegram,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import SendChatAction, SendMessage, SendMessageDraft, TelegramMethod
+
+from bot.model import ConversationKey, OutboundMessage
+from bot.ports import ChannelLedger
+from channels.backoff import backoff_delay
+from channels.telegram.formatting import PARSE_MODE, draft_number, escape, keyboard, split_text
+from channels.telegram.settings import TelegramSettings
+from channels.telegram.updates import CHANNEL
+
+log = structlog.get_logger(__name__)
+T = TypeVar("T")
+BLOCKED = "bot-blocked"
+# The typing action shows for 5 s; repeat it until the reply is sent, for at most this long.
+TYPING_EVERY_S = 4.5
+TYPING_MAX_S = 60.0
+
+
+class Unreachable(Exception):
+    """The customer blocked the bot: nothing can be delivered until they start it again."""
+
+
+class SendFailed(Exception):
+    """Telegram did not take a message after every allowed attempt."""
+
+
+class TelegramSender:
+    """Sends replies, typing actions and drafts to one bot's private chats."""
+
+    def __init__(
+        self, bot: Bot, ledger: ChannelLedger, settings: TelegramSettings,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.bot = bot
+        self.ledger = ledger
+        self.settings = settings
+        self._sleep = sleep
+        self._typing: dict[ConversationKey, asyncio.Task[None]] = {}
+
+    async def send(self, key: ConversationKey, message: OutboundMessage, idempotency_key: str) -> None:
+        """Send a reply in parts; the keyboard goes with the last part."""
+        self._stop_typing(key)
+        if reason := await self.ledger.blocked(key):
+            log.info("telegram.not_sent", reason=reason, idempotency_key=idempotency_key)
+            return
+        parts = split_text(message.text) or [" ".join(b.title for b in message.buttons) or "…"]
+        for index, part in enumerate(parts):
+            part_key = f"{idempotency_key}#p{index}"
+            if await self.ledger.delivered(CHANNEL, part_key) is not None:
+                continue  # sent before a crash or by an earlier attempt at this reply
+            last = index == len(parts) - 1
+            method = SendMessage(
+                chat_id=int(key.conversation), text=escape(part), parse_mode=PARSE_MODE,
+                reply_markup=keyboard(message.buttons) if last else None,
+            )
+            try:
+                sent = await self.call(method)
+            except Unreachable:
+                await self._mark_unreachable(key)
+                return
+            await self.ledger.record_delivery(key, part_key, str(sent.message_id), "sent")
+
+    async def typing(self, key: ConversationKey) -> None:
+        """Show "typing…" now and keep it up until the reply is sent (or a minute passed)."""
+        self._stop_typing(key)
+        if await self.ledger.blocked(key):
+            return
+        if await self._show_typing(key):
+            self._typing[key] = asyncio.create_task(self._keep_typing(key), name="telegram-typing")
+
+    async def draft(self, key: ConversationKey, draft_id: str, text: str) -> None:
+        """Stream the reply being written (sendMessageDraft); the final `send` makes it a message."""
+        if not self.settings.drafts or not text.strip():
+            return
+        parts = split_text(text)
+        await self.bot(SendMessageDraft(
+            chat_id=int(key.conversation), draft_id=draft_number(draft_id),
+            text=escape(parts[-1] if parts else text), parse_mode=PARSE_MODE,
+        ))
+
+    async def call(self, method: TelegramMethod[T]) -> T:
+        """One Bot API call, waiting out flood limits and retrying transient failures."""
+        attempts = self.settings.max_attempts
+        for attempt in range(attempts):
+            try:
+                return await self.bot(method)
+            except TelegramRetryAfter as exc:
+                if exc.retry_after > self.settings.max_retry_after or attempt == attempts - 1:
+                    raise SendFailed(f"flood wait of {exc.retry_after}s") from exc
+                log.warning("telegram.retry_after", seconds=exc.retry_after, method=method.__api_method__)
+                await self._sleep(exc.retry_after)
+            except TelegramForbiddenError as exc:
+                raise Unreachable(exc.message) from exc
+            except (TelegramNetworkError, TelegramServerError, RestartingTelegram) as exc:
+                if attempt == attempts - 1:
+                    raise SendFailed(str(exc)) from exc
+                await self._sleep(backoff_delay(attempt))
+        raise SendFailed("no attempts allowed")  # pragma: no cover - max_attempts >= 1
+
+    async def close(self) -> None:
+        for task in list(self._typing.values()):
+            task.cancel()
+        self._typing.clear()
+
+    async def _show_typing(self, key: ConversationKey) -> bool:
+        """One typing action; False when it cannot be shown (a courtesy never costs the reply)."""
+        try:
+            await self.bot(SendChatAction(chat_id=int(key.conversation), action="typing"))
+        except TelegramForbiddenError:
+            await self._mark_unreachable(key)
+            return False
+        except Exception:
+            log.debug("telegram.typing_failed", exc_info=True)
+            return False
+        return True
+
+    async def _keep_typing(self, key: ConversationKey) -> None:
+        waited = 0.0
+        while waited < TYPING_MAX_S:
+            await asyncio.sleep(TYPING_EVERY_S)
+            waited += TYPING_EVERY_S
+            if not await self._show_typing(key):
+                return
+
+    def _stop_typing(self, key: ConversationKey) -> None:
+        task = self._typing.pop(key, None)
+        if task is not None:
+            task.cancel()
+
+    async def _mark_unreachable(self, key: ConversationKey) -> None:
+        await self.ledger.block(key, BLOCKED)
+        log.info("telegram.unreachable", reason=BLOCKED)

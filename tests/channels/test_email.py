@@ -1,0 +1,267 @@
+"""The email adapter against real servers: Dovecot for the mailbox (IMAP IDLE) and aiosmtpd
+for outgoing mail, with the real core and a test responder.
+
+Customers' mail is put into the bot's INBOX with IMAP APPEND, as a mail server delivers it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import imaplib
+from collections.abc import AsyncIterator, Iterator
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+import pytest
+
+from bot.model import ConversationKey
+from channels.base import ChannelConfigError, ChannelContext
+from channels.email.channel import EmailChannel
+from tests.channels.core import Core, running_core
+from tests.mailservers import PASSWORD, Dovecot, Smtp, eventually, start_dovecot, start_smtp, stop_dovecot
+
+OURS = "sales@shop.example"
+ANNA = "anna@client.example"
+
+
+@pytest.fixture(scope="module")
+def dovecot() -> Iterator[Dovecot]:
+    server = start_dovecot(["sales"])
+    yield server
+    stop_dovecot(server)
+
+
+@pytest.fixture
+def smtp() -> Iterator[Smtp]:
+    server = start_smtp()
+    yield server
+    server.controller.stop()
+
+
+def mail(sender: str, subject: str, body: str, *, html: str | None = None, reply_to: EmailMessage | None = None,
+         **headers: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = OURS
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="client.example")
+    if reply_to is not None:
+        message["In-Reply-To"] = reply_to["Message-ID"]
+        message["References"] = f"{reply_to.get('References', '')} {reply_to['Message-ID']}".strip()
+    for name, value in headers.items():
+        message[name.replace("_", "-")] = value
+    message.set_content(body)
+    if html is not None:
+        message.clear_content()
+        message.set_content(html, subtype="html")
+    return message
+
+
+class Mailbox:
+    """The bot's INBOX as a mail server and a person see it (stdlib imaplib, in a thread)."""
+
+    def __init__(self, server: Dovecot) -> None:
+        self.server = server
+        self.imap = imaplib.IMAP4("127.0.0.1", server.port)
+        self.imap.login("sales", PASSWORD)
+        self.imap.select("INBOX")
+
+    async def deliver(self, message: EmailMessage) -> None:
+        await asyncio.to_thread(self.imap.append, "INBOX", "", None, message.as_bytes())
+
+    async def unseen(self) -> int:
+        def count() -> int:
+            self.imap.noop()
+            status, data = self.imap.search(None, "UNSEEN")
+            return len(data[0].split()) if status == "OK" else -1
+
+        return await asyncio.to_thread(count)
+
+    def clear(self) -> None:
+        self.imap.store("1:*", "+FLAGS", "\\Deleted")
+        self.imap.expunge()
+        self.imap.logout()
+
+
+@pytest.fixture
+async def mailbox(dovecot: Dovecot) -> AsyncIterator[Mailbox]:
+    box = Mailbox(dovecot)
+    yield box
+    box.clear()
+
+
+@contextlib.asynccontextmanager
+async def email_channel(core: Core, dovecot: Dovecot, smtp: Smtp) -> AsyncIterator[EmailChannel]:
+    settings = {"imap_url": dovecot.url("sales"), "smtp_url": smtp.url, "address": OURS, "poll_interval": 3600}
+    channel = EmailChannel(core.context(settings))
+    core.register(channel)
+    await channel.start()
+    try:
+        await eventually(channel.reader.connected.is_set, "the reader connected")
+        yield channel
+    finally:
+        await channel.stop()
+
+
+@pytest.fixture
+async def core(tmp_path: Path) -> AsyncIterator[Core]:
+    async with running_core(tmp_path) as running:
+        yield running
+
+
+def key_of(message: EmailMessage, sender: str = ANNA) -> ConversationKey:
+    return ConversationKey("email", OURS, str(message["Message-ID"]), sender)
+
+
+async def test_a_customer_email_is_answered_in_its_thread(core: Core, dovecot: Dovecot, smtp: Smtp,
+                                                          mailbox: Mailbox) -> None:
+    question = mail(f"Anna Smith <{ANNA}>", "Panels for our office", "How much is the Office 100?\n\nAnna")
+
+    async with email_channel(core, dovecot, smtp) as channel:
+        await mailbox.deliver(question)  # arrives while the reader IDLEs (polling is an hour away)
+        await eventually(lambda: bool(smtp.recorder.to(ANNA)), "a reply")
+        await core.settle()
+        await channel.check()
+
+    reply = smtp.recorder.to(ANNA)[0]
+    assert reply["Subject"] == "Re: Panels for our office"
+    assert reply["In-Reply-To"] == question["Message-ID"] and question["Message-ID"] in reply["References"]
+    assert reply["From"] == OURS and reply["Auto-Submitted"] == "auto-replied"
+    plain, html = (reply.get_body(preferencelist=(kind,)) for kind in ("plain", "html"))
+    assert plain is not None and html is not None
+    assert plain.get_content().startswith("echo: How much is the Office 100?")
+    assert "> How much is the Office 100?" in plain.get_content()  # the customer's words quoted below
+    assert "<blockquote>" in html.get_content()
+    assert await mailbox.unseen() == 0  # marked processed once stored
+    raw = await core.ledger.latest_raw(key_of(question))
+    assert raw is not None and b"Panels for our office" in raw  # the raw message kept beside the text
+    record = await core.storage.lead_for(key_of(question))
+    assert record is not None and (record.lead.email, record.lead.name) == (ANNA, "Anna Smith")
+
+
+async def test_html_mail_is_read_as_text_and_quoted_history_left_out(core: Core, dovecot: Dovecot, smtp: Smtp,
+                                                                     mailbox: Mailbox) -> None:
+    body = ("<html><body><p>Do you deliver to Toronto?</p><div>On Mon, Bob wrote:</div>"
+            "<blockquote>&gt; old question about prices</blockquote></body></html>")
+    question = mail(ANNA, "Delivery", "", html=body)
+
+    async with email_channel(core, dovecot, smtp):
+        await mailbox.deliver(question)
+        await eventually(lambda: bool(smtp.recorder.to(ANNA)), "a reply")
+        await core.settle()
+
+    lines = await core.lines(key_of(question))
+    assert lines[0].text == "Do you deliver to Toronto?"
+
+
+async def test_a_reply_to_our_reply_joins_the_thread_and_a_stranger_does_not(core: Core, dovecot: Dovecot,
+                                                                              smtp: Smtp, mailbox: Mailbox) -> None:
+    first = mail(ANNA, "Panels", "How much is the Office 100?")
+
+    async with email_channel(core, dovecot, smtp):
+        await mailbox.deliver(first)
+        await eventually(lambda: len(smtp.recorder.to(ANNA)) == 1, "the first reply")
+        ours = smtp.recorder.to(ANNA)[0]
+        follow_up = mail(ANNA, "Re: Panels", "And the Office 300?", reply_to=ours)
+        follow_up.replace_header("References", str(ours["Message-ID"]))  # a client that keeps only the last id
+        stranger = mail("eve@other.example", "Re: Panels", "Me too", reply_to=ours)
+        await mailbox.deliver(follow_up)
+        await mailbox.deliver(stranger)
+        await eventually(lambda: len(smtp.recorder.sent) == 3, "three replies")
+        await core.settle()
+
+    assert [line.text for line in await core.lines(key_of(first)) if line.direction == "in"] == [
+        "How much is the Office 100?", "And the Office 300?"
+    ]
+    second = smtp.recorder.to(ANNA)[1]
+    assert second["In-Reply-To"] == follow_up["Message-ID"]
+    eve = [line.text for line in await core.lines(key_of(first, "eve@other.example")) if line.direction == "in"]
+    assert eve == ["Me too"]  # her own conversation, though she quoted Anna's thread
+
+
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        ({"Auto_Submitted": "auto-replied"}, "auto-reply"),
+        ({"Precedence": "bulk"}, "bulk"),
+        ({"List_Id": "<news.client.example>"}, "bulk"),
+        ({"Return_Path": "<>"}, "bounce"),
+    ],
+)
+async def test_machine_mail_is_recorded_but_never_answered(core: Core, dovecot: Dovecot, smtp: Smtp,
+                                                           mailbox: Mailbox, headers: dict[str, str],
+                                                           reason: str) -> None:
+    automatic = mail(ANNA, "Out of office", "I am away until Monday.", **headers)
+    after = mail(ANNA, "Question", "How much is the Office 100?")
+
+    async with email_channel(core, dovecot, smtp):
+        await mailbox.deliver(automatic)
+        await mailbox.deliver(after)
+        await eventually(lambda: bool(smtp.recorder.to(ANNA)), "the reply to the person")
+        await core.settle()
+
+    assert len(smtp.recorder.sent) == 1 and smtp.recorder.to(ANNA)[0]["In-Reply-To"] == after["Message-ID"]
+    assert await core.ledger.disposition("email", str(automatic["Message-ID"])) == reason
+    assert await core.lines(key_of(automatic)) == []
+
+
+async def test_a_restart_answers_nothing_twice_even_if_the_mailbox_position_was_lost(
+    core: Core, dovecot: Dovecot, smtp: Smtp, mailbox: Mailbox
+) -> None:
+    first = mail(ANNA, "Panels", "How much is the Office 100?")
+    async with email_channel(core, dovecot, smtp) as channel:
+        await mailbox.deliver(first)
+        await eventually(lambda: len(smtp.recorder.sent) == 1, "the reply")
+        await core.settle()
+        position = channel.reader.position_name
+
+    # A crash after storing but before the position was saved: everything is read again.
+    await core.ledger.set_position("email", position, "0:0")
+    second = mail(ANNA, "Delivery", "Do you deliver to Toronto?")
+    await mailbox.deliver(second)
+    async with email_channel(core, dovecot, smtp):
+        await eventually(lambda: len(smtp.recorder.sent) >= 2, "the reply to the new message")
+        await core.settle()
+
+    assert [m["In-Reply-To"] for m in smtp.recorder.to(ANNA)] == [first["Message-ID"], second["Message-ID"]]
+
+
+def test_settings_errors_name_the_variable() -> None:
+    def build(**settings: str) -> None:
+        EmailChannel(ChannelContext(None, None, settings, object()))  # type: ignore[arg-type]
+
+    with pytest.raises(ChannelConfigError, match="SALESBOT_EMAIL__IMAP_URL is not set"):
+        build(smtp_url="smtp://h", address=OURS)
+    with pytest.raises(ChannelConfigError, match="SALESBOT_EMAIL__SMTP_URL: expected"):
+        build(imap_url="imap://u:p@h/INBOX", smtp_url="http://h", address=OURS)
+    with pytest.raises(ChannelConfigError, match="SALESBOT_EMAIL__ADDRESS"):
+        build(imap_url="imap://u:p@h/INBOX", smtp_url="smtp://h")
+
+
+async def test_without_idle_the_reader_polls_and_after_a_server_restart_it_reconnects(core: Core, smtp: Smtp) -> None:
+    # A server without IDLE: the reader falls back to checking every poll_interval.
+    server = start_dovecot(["sales"], extra_config="imap_capability = IMAP4rev1 UIDPLUS\n")
+    settings = {"imap_url": server.url("sales"), "smtp_url": smtp.url, "address": OURS, "poll_interval": 0.2}
+    channel = EmailChannel(core.context(settings))
+    core.register(channel)
+    await channel.start()
+    try:
+        await eventually(channel.reader.connected.is_set, "the reader connected")
+        box = Mailbox(server)
+        await box.deliver(mail(ANNA, "Panels", "How much is the Office 100?"))
+        await eventually(lambda: len(smtp.recorder.sent) == 1, "a reply found by polling")
+        box.imap.logout()
+
+        stop_dovecot(server)  # the server goes away and comes back on the same port
+        await eventually(lambda: not channel.reader.connected.is_set(), "the reader noticed")
+        server = start_dovecot(["sales"], extra_config="imap_capability = IMAP4rev1 UIDPLUS\n", port=server.port)
+        await eventually(channel.reader.connected.is_set, "the reader reconnected")
+        box = Mailbox(server)
+        await box.deliver(mail(ANNA, "Delivery", "Do you deliver to Toronto?"))
+        await eventually(lambda: len(smtp.recorder.sent) == 2, "a reply after the reconnect")
+        box.imap.logout()
+    finally:
+        await channel.stop()
+        stop_dovecot(server)
