@@ -1,13 +1,18 @@
 """The core as one object: ingress (`submit`), the worker step (`process`), and both at once (`handle`).
 
-Order of one message: dedup → store the message → queue ─► lock → load session →
-understand → store the lead → respond → save session → CRM outbox → store and send
-replies. The message and the lead are stored before anything that can fail; a
-failure after that gives the customer a short apology.
+Order of one message: store it (the database's unique key decides duplicates) → ack →
+queue. A worker then takes the conversation's lock and answers *every* pending message
+of the conversation, oldest seq first, whichever process stored it: load the session
+(completed from storage) → understand → store the lead → respond → save the session →
+CRM outbox → store the replies (all or none) → send them with stable idempotency keys
+→ mark the message handled. A crash anywhere leaves the message pending; whoever holds
+the lock next answers it, and replies stored before the crash are sent again under the
+same keys instead of being written anew.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from typing import Protocol
@@ -18,14 +23,21 @@ from bot import metrics
 from bot.drafts import DraftRelay
 from bot.engine import DialogueEngine
 from bot.errors import LockTimeout
-from bot.model import InboundMessage, OutboundMessage
-from bot.ports import Outbox, SessionStore, Storage
-from bot.records import LeadRecord
+from bot.model import ConversationKey, InboundMessage, OutboundMessage
+from bot.ports import Lease, Outbox, SessionStore, Storage
+from bot.records import LeadRecord, TranscriptLine
 from bot.responders.phrases import say
+from bot.restore import restored_session
 from bot.session import Session
+from bot.storable import storable_message
 from bot.turn import Reply
 
 log = structlog.get_logger(__name__)
+
+# Seconds before a conversation whose lock was busy (or whose turn failed) is tried again. A live
+# holder answers its new messages itself; these retries cover a holder that died, whose lock
+# frees itself within the lock TTL.
+RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0)
 
 
 class Queue(Protocol):
@@ -47,6 +59,9 @@ class Handled:
     reply: Reply | None
 
 
+NOTHING = Handled([], None, None)
+
+
 class SalesBot:
     """Implements the `Inbox` port for channels and the worker step for queues."""
 
@@ -66,76 +81,177 @@ class SalesBot:
         self.outbox = outbox
         self.queue = queue
         self.lead_listeners = lead_listeners or []
+        self._retries: dict[ConversationKey, asyncio.Task[None]] = {}
+        self._failures: dict[ConversationKey, int] = {}
 
     async def submit(self, message: InboundMessage) -> bool:
-        """Record and queue a customer message; False for a redelivery."""
+        """Store and queue a customer message; False for a redelivery. Returns only once it is stored."""
+        message = storable_message(message)
         if not await self.record(message):
             return False
         await self.queue.put(message)
         return True
 
     async def handle(self, message: InboundMessage) -> Handled:
-        """Record and process at once (the command line and tests); a duplicate yields nothing."""
+        """Store and answer at once (the command line and tests); a duplicate yields nothing."""
+        message = storable_message(message)
         if not await self.record(message):
-            return Handled([], None, None)
-        return await self.process(message)
+            return NOTHING
+        try:
+            results = await self.attend(message.key, wait=None)
+        except LockTimeout:  # another holder answers it; make sure somebody does
+            self.retry_later(message)
+            return NOTHING
+        return results.get(message.message_id, NOTHING)
 
     async def record(self, message: InboundMessage) -> bool:
-        """Store a customer message durably; False when it was seen before."""
-        channel = message.key.channel
-        # The fast check (Redis SET NX) spares the database; the unique constraint decides.
-        if not await self.sessions.first_seen(channel, message.message_id) or not (
-            await self.storage.record_inbound(message)
-        ):
+        """Store a customer message durably; False when it was stored before."""
+        channel, message_id = message.key.channel, message.message_id
+        # The fast path can only say "stored before": Redis learns an id after the database has it.
+        if await self._seen(channel, message_id) or not await self.storage.record_inbound(message):
             metrics.DUPLICATES.labels(channel).inc()
-            log.info("message.duplicate", channel=channel, message_id=message.message_id)
+            log.info("message.duplicate", channel=channel, message_id=message_id)
+            await self._remember(channel, message_id)
             return False
+        await self._remember(channel, message_id)
         metrics.MESSAGES_IN.labels(channel).inc()
         return True
 
+    async def _seen(self, channel: str, message_id: str) -> bool:
+        try:
+            return await self.sessions.seen(channel, message_id)
+        except Exception:  # the fast path is optional: the database decides without it
+            log.warning("dedup.fast_path_failed", exc_info=True)
+            return False
+
+    async def _remember(self, channel: str, message_id: str) -> None:
+        try:
+            await self.sessions.remember(channel, message_id)
+        except Exception:
+            log.warning("dedup.fast_path_failed", exc_info=True)
+
     async def process(self, message: InboundMessage) -> Handled:
-        """The worker step for one stored message."""
+        """The worker step: answer `message`'s conversation, this message among its pending ones.
+
+        Never waits for a lock: its holder (in any process) answers this message too, and a
+        retry is scheduled in case that holder died. A failure also leaves the message pending
+        for a retry.
+        """
+        try:
+            results = await self.attend(message.key, wait=0)
+        except LockTimeout:
+            self.retry_later(message)
+            return NOTHING
+        except Exception:
+            metrics.ERRORS.labels("attend").inc()
+            log.exception("pipeline.attend_failed", message_id=message.message_id)
+            self.retry_later(message)
+            return NOTHING
+        self._failures.pop(message.key, None)
+        return results.get(message.message_id, NOTHING)
+
+    async def attend(self, key: ConversationKey, *, wait: float | None) -> dict[str, Handled]:
+        """Under the conversation's lock, answer its pending messages in seq order; raises
+        `LockTimeout` if the lock is not had within `wait` seconds."""
+        results: dict[str, Handled] = {}
+        while True:
+            async with self.sessions.lock(key, wait=wait) as lease:
+                await self._drain(key, lease, results)
+            # A message stored while we held the lock, whose own worker found the lock busy and
+            # went on to other conversations, is ours to answer: look once more after releasing.
+            left = await self.storage.pending(key, limit=1)
+            if not left or left[0].message_id in results:
+                return results
+            wait = 0
+
+    async def _drain(self, key: ConversationKey, lease: Lease, results: dict[str, Handled]) -> None:
+        while lease.held:
+            batch = [m for m in await self.storage.pending(key) if m.message_id not in results]
+            if not batch:
+                return
+            for message in batch:
+                if not lease.held:  # stalled past the lock's TTL: the next holder goes on
+                    return
+                results[message.message_id] = await self._answer(message)
+
+    async def _answer(self, message: InboundMessage) -> Handled:
         started = time.monotonic()
-        await self._show_typing(message)
-        handled = await self._run_dialogue(message)
-        await self._deliver(message, handled.replies)
+        stored = await self.storage.replies_to(message.key, message.message_id)
+        if stored:  # answered before a crash but maybe not sent: the same lines, the same keys
+            handled = Handled([OutboundMessage(line.text) for line in stored], None, None)
+        else:
+            await self._show_typing(message)
+            handled = await self._run_dialogue(message)
+            stored = await self.storage.record_replies(message.key, message.message_id, handled.replies)
+        await self._deliver(message, stored, handled.replies)
+        await self.storage.mark_handled(message.key, message.message_id)
         metrics.REPLY_LATENCY.labels(message.key.channel).observe(time.monotonic() - started)
         return handled
+
+    def retry_later(self, message: InboundMessage) -> None:
+        """Queue the conversation again after a growing delay (one timer per conversation)."""
+        key = message.key
+        if key in self._retries:
+            return
+        failures = self._failures[key] = self._failures.get(key, 0) + 1
+        delay = RETRY_DELAYS[min(failures, len(RETRY_DELAYS)) - 1]
+        task = asyncio.create_task(self._requeue(message, delay), name="conversation-retry")
+        self._retries[key] = task
+
+    async def _requeue(self, message: InboundMessage, delay: float) -> None:
+        try:
+            await asyncio.sleep(delay)
+        finally:
+            self._retries.pop(message.key, None)
+        await self.queue.put(message)
+
+    async def recover(self) -> int:
+        """Queue every conversation with stored, unanswered messages (at start-up, and as a sweep)."""
+        count = 0
+        for key in await self.storage.pending_conversations():
+            pending = await self.storage.pending(key, limit=1)
+            if pending:
+                await self.queue.put(pending[0])
+                count += 1
+        return count
+
+    async def stop(self) -> None:
+        """Cancel scheduled retries; what they would have answered stays pending in storage."""
+        tasks = list(self._retries.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _run_dialogue(self, message: InboundMessage) -> Handled:
         key = message.key
         session: Session | None = None
         record: LeadRecord | None = None
-        stage = "lock"
+        stage = "session"
         try:
-            async with self.sessions.lock(key):
-                stage = "session"
-                session = await self.sessions.load(key)
-                if session.handoff:  # a person owns this conversation; the bot stays quiet
-                    session.add_turn("customer", message.text)
-                    await self.sessions.save(session)
-                    return Handled([], await self.storage.lead_for(key), None)
-                stage = "understand"
-                understood = self.engine.understand(message, session)
-                try:
-                    stage = "lead"
-                    record = await self.storage.save_lead(key, session.lead)
-                    stage = "respond"
-                    drafts = DraftRelay(self.outbox, key, f"{message.message_id}#draft")
-                    reply = await self.engine.respond(understood, session, drafts)
-                except Exception:
-                    # The next turn saves its lead from this session: without it, a failed
-                    # turn's email would be overwritten by the next turn's lead.
-                    await self.sessions.save(session)
-                    raise
-                stage = "session"
+            session = await restored_session(self.sessions, self.storage, message)
+            if session.handoff:  # a person owns this conversation; the bot stays quiet
+                session.add_turn("customer", message.text)
                 await self.sessions.save(session)
+                return Handled([], await self.storage.lead_for(key), None)
+            stage = "understand"
+            understood = self.engine.understand(message, session)
+            try:
+                stage = "lead"
+                record = await self.storage.save_lead(key, session.lead)
+                stage = "respond"
+                drafts = DraftRelay(self.outbox, key, f"{message.message_id}#draft")
+                reply = await self.engine.respond(understood, session, drafts)
+            except Exception:
+                # The next turn saves its lead from this session: without it, a failed
+                # turn's email would be overwritten by the next turn's lead.
+                await self.sessions.save(session)
+                raise
+            stage = "session"
+            await self.sessions.save(session)
             await self._notify(record)
             return Handled(list(reply.messages), record, reply)
-        except Exception as exc:
+        except Exception:
             metrics.ERRORS.labels(stage).inc()
-            if isinstance(exc, LockTimeout):
-                metrics.LOCK_TIMEOUTS.inc()
             log.exception("pipeline.failed", stage=stage, message_id=message.message_id)
             language = (session.language if session else None) or self.engine.settings.default_language
             return Handled([OutboundMessage(say("apology", language))], record, None)
@@ -156,14 +272,19 @@ class SalesBot:
                 metrics.ERRORS.labels("crm").inc()
                 log.exception("lead.listener_failed", lead_id=record.id)
 
-    async def _deliver(self, message: InboundMessage, replies: list[OutboundMessage]) -> None:
-        """Store each reply, then send it with a stable idempotency key."""
-        for index, reply in enumerate(replies):
-            reply_id = f"{message.message_id}#r{index}"
+    async def _deliver(
+        self, message: InboundMessage, lines: list[TranscriptLine], replies: list[OutboundMessage]
+    ) -> None:
+        """Send each stored reply under its stored id, the idempotency key channels dedup on."""
+        if [r.text for r in replies] != [line.text for line in lines]:
+            # Another holder's replies were stored first (a lock lost to a stall): send theirs.
+            replies = [OutboundMessage(line.text) for line in lines]
+        for line, reply in zip(lines, replies, strict=True):
             try:
-                await self.storage.record_outbound(message.key, reply, reply_id)
-                await self.outbox.send(message.key, reply, idempotency_key=reply_id)
+                await self.outbox.send(message.key, reply, idempotency_key=line.message_id)
                 metrics.MESSAGES_OUT.labels(message.key.channel).inc()
             except Exception:
+                # The transcript keeps the reply: the web chat replays it, other channels'
+                # adapters own their retries.
                 metrics.ERRORS.labels("send").inc()
-                log.exception("reply.send_failed", message_id=message.message_id, reply_id=reply_id)
+                log.exception("reply.send_failed", message_id=message.message_id, reply_id=line.message_id)

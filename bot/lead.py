@@ -73,6 +73,20 @@ class Lead:
         }
         return replace(self, **changes) if changes else self
 
+    def filled_from(self, known: Lead) -> Lead:
+        """This lead with the fields it leaves empty taken from `known` (an older, stored state).
+
+        A lead only ever grows: a session lost with its process must not save a lead
+        with less than the stored one had. Score and reasons stay this lead's; they are
+        recomputed from the fields on the next turn.
+        """
+        changes = {
+            f.name: getattr(known, f.name)
+            for f in fields(LeadUpdate)
+            if getattr(self, f.name) in (None, ()) and getattr(known, f.name) not in (None, ())
+        }
+        return replace(self, **changes) if changes else self
+
     def has_contact(self) -> bool:
         return bool(self.email or self.phone)
 

@@ -20,8 +20,18 @@ from bot.session import Session
 from bot.turn import Reply, TurnContext
 
 
+class Lease(Protocol):
+    """A held conversation lock."""
+
+    @property
+    def held(self) -> bool:
+        """False once the lock could not be kept (its holder stalled past the TTL): stop working
+        on the conversation then, another holder may have it."""
+        ...
+
+
 class SessionStore(Protocol):
-    """Conversation state, the per-conversation lock and message dedup."""
+    """Conversation state, the per-conversation lock and the dedup fast path."""
 
     async def load(self, key: ConversationKey) -> Session:
         """The stored session, or a fresh one."""
@@ -29,13 +39,20 @@ class SessionStore(Protocol):
 
     async def save(self, session: Session) -> None: ...
 
-    def lock(self, key: ConversationKey) -> AbstractAsyncContextManager[None]:
-        """Hold while handling a message so one conversation is handled serially
-        (across processes for shared backends). Bounded: raises `LockTimeout`."""
+    def lock(self, key: ConversationKey, *, wait: float | None = None) -> AbstractAsyncContextManager[Lease]:
+        """Hold while handling a conversation so it is handled serially (across processes for
+        shared backends). Waits at most `wait` seconds (None: the store's default, 0: try once),
+        then raises `LockTimeout`. A holder that dies frees it within a short TTL."""
         ...
 
-    async def first_seen(self, channel: str, message_id: str) -> bool:
-        """True the first time a (channel, message id) is offered, False after."""
+    async def seen(self, channel: str, message_id: str) -> bool:
+        """True if `remember` noted this (channel, message id): a fast answer for redeliveries.
+        False proves nothing; the database's unique key decides."""
+        ...
+
+    async def remember(self, channel: str, message_id: str) -> None:
+        """Note a message the database has stored (never before: `seen` must not claim a
+        message the database lacks)."""
         ...
 
     async def close(self) -> None: ...
@@ -106,7 +123,7 @@ class Responder(Protocol):
 
 
 class Storage(Protocol):
-    """Durable leads and transcripts (SQL)."""
+    """Durable leads and transcripts (SQL); the truth about what was received and answered."""
 
     async def record_inbound(self, message: InboundMessage) -> bool:
         """Store a customer message; False if this (channel, message id) is stored already."""
@@ -115,7 +132,32 @@ class Storage(Protocol):
     async def record_outbound(self, key: ConversationKey, message: OutboundMessage, message_id: str) -> TranscriptLine:
         ...
 
-    async def save_lead(self, key: ConversationKey, lead: Lead) -> LeadRecord: ...
+    async def record_replies(
+        self, key: ConversationKey, answering: str, replies: Sequence[OutboundMessage]
+    ) -> list[TranscriptLine]:
+        """Store the replies to the customer message `answering` in one transaction, with the ids
+        `{answering}#r{n}`; if replies to it are stored already, those are returned instead."""
+        ...
+
+    async def replies_to(self, key: ConversationKey, answering: str) -> list[TranscriptLine]:
+        """The stored replies to the customer message `answering`, in order."""
+        ...
+
+    async def pending(self, key: ConversationKey, limit: int = 20) -> list[InboundMessage]:
+        """The conversation's customer messages not yet marked handled, oldest (lowest seq) first."""
+        ...
+
+    async def mark_handled(self, key: ConversationKey, message_id: str) -> None:
+        """The customer message is answered and its replies handed to the channel."""
+        ...
+
+    async def pending_conversations(self, limit: int = 1000) -> list[ConversationKey]:
+        """Conversations with customer messages not yet handled (recovery after a crash)."""
+        ...
+
+    async def save_lead(self, key: ConversationKey, lead: Lead) -> LeadRecord:
+        """Store the conversation's lead; fields it leaves empty keep their stored values."""
+        ...
 
     async def get_lead(self, lead_id: int) -> LeadRecord | None: ...
 

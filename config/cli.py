@@ -160,6 +160,7 @@ def serve(
     import uvicorn
 
     from config.web.app import create_app
+    from config.web.protocols import BoundedHttpToolsProtocol, Utf8CheckedWebSocketProtocol
 
     settings = STATE.settings.model_copy(
         update={k: v for k, v in {"host": host, "port": port, "kb_dir": kb_dir}.items() if v is not None}
@@ -168,8 +169,17 @@ def serve(
         app = create_app(settings)
     except ConfigError as exc:
         fail(str(exc))
+    limits = settings.http
+    http = BoundedHttpToolsProtocol.with_limits(
+        max_url_bytes=limits.max_url_bytes,
+        max_header_line_bytes=limits.max_header_line_bytes,
+        max_head_bytes=limits.max_head_bytes,
+    )
     typer.echo(f"salesbot: web chat on http://{settings.host}:{settings.port}/  (board: /board)", err=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
+    uvicorn.run(
+        app, host=settings.host, port=settings.port, log_config=None,
+        http=http, ws=Utf8CheckedWebSocketProtocol, ws_max_size=limits.max_ws_message_bytes,
+    )
 
 
 def print_answer(row: dict[str, Any]) -> None:

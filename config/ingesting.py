@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from config.datadir import private_data_dir
 from config.settings import Settings
 from knowledge_base.changes import IngestReport, up_to_date
 from knowledge_base.layout import DataLayout, StoreConfig
@@ -38,6 +39,7 @@ def _progress_bar(total: int) -> Callable[[int], None]:
 def run_ingest(settings: Settings, kb_dir: Path) -> IngestReport:
     """Ingest `kb_dir` into the settings' data dir."""
     kb_dir = kb_dir.resolve()
+    private_data_dir(settings.data_dir)
     layout, store = layout_for(settings), store_config(settings)
     nothing_to_do = up_to_date(kb_dir, layout, store.identity)
     if nothing_to_do is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import warnings
 from collections.abc import MutableMapping
@@ -24,6 +25,38 @@ def redact_secrets(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableM
     return event
 
 
+# Contacts that may slip into a log line through an exception's text or a library's message.
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Nine or more digits, optionally "+"-prefixed and split by spaces, hyphens or parentheses; not
+# dots (IP addresses, versions) and not inside a word or id ("visitor-0123456789").
+_PHONE = re.compile(r"(?<![\w+-])\+?\(?\d(?:[ ()-]{0,2}\d){8,16}(?![\w-])")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+_UNMASKED_KEYS = frozenset({"exception", "exc_info", "timestamp"})
+
+
+def scrub(text: str) -> str:
+    """`text` fit for a log line: contacts masked, control characters escaped (no forged lines)."""
+    text = _PHONE.sub("<phone>", _EMAIL.sub("<email>", text))
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def scrub_event(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """A structlog processor applying `scrub` to every string value of the event."""
+    for key, value in event.items():
+        if isinstance(value, str) and key not in _UNMASKED_KEYS:
+            event[key] = scrub(value)
+    return event
+
+
+class ScrubFilter(logging.Filter):
+    """The same for the standard library's records (uvicorn, SQLAlchemy, our `logging` users)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = scrub(record.getMessage())
+        record.args = ()
+        return True
+
+
 def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
     """Route structlog and the standard library's logging to stderr."""
     # Tracebacks are plain, never with local variables: locals hold customers' messages and secrets.
@@ -40,6 +73,7 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             redact_secrets,
+            scrub_event,
             *([structlog.processors.format_exc_info] if fmt == "json" else []),
             renderer,
         ],
@@ -48,6 +82,9 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # records of every logger end up here
+        if not any(isinstance(f, ScrubFilter) for f in handler.filters):
+            handler.addFilter(ScrubFilter())
     # twilio's client logs every request's form at INFO: the customer's number and message.
     for noisy in ("httpx", "httpcore", "urllib3", "asyncio", "bm25s", "alembic", "twilio", "aiogram", "aioimaplib"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

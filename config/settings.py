@@ -54,8 +54,30 @@ class WebChatSettings(BaseModel):
     allowed_origins: list[str] = ["http://127.0.0.1:8000", "http://localhost:8000"]
     max_message_chars: int = 2000
     rate_per_minute: int = 20
+    rate_per_minute_per_address: int = 120
     title: str = "Sales assistant"
     greeting: str | None = None
+
+
+class ServiceSettings(BaseModel):
+    """Connection pools of Redis and PostgreSQL, the conversation lock and crash recovery."""
+
+    redis_max_connections: int = Field(default=100, gt=0)
+    redis_pool_timeout: float = Field(default=10.0, gt=0)
+    database_pool_size: int = Field(default=10, gt=0)
+    database_max_overflow: int = Field(default=20, ge=0)
+    database_pool_timeout: float = Field(default=30.0, gt=0)
+    lock_ttl_seconds: float = Field(default=10.0, gt=0)
+    recovery_interval_seconds: float = Field(default=30.0, gt=0)
+
+
+class HttpLimits(BaseModel):
+    """Bounds on what one request may send to `salesbot serve`."""
+
+    max_url_bytes: int = Field(default=4096, ge=256, le=8000)
+    max_header_line_bytes: int = Field(default=8000, ge=256, le=8000)
+    max_head_bytes: int = Field(default=16384, ge=1024)
+    max_ws_message_bytes: int = Field(default=1_048_576, ge=1024)
 
 
 class Settings(BaseSettings):
@@ -101,6 +123,8 @@ class Settings(BaseSettings):
     telegram: TelegramSettings = TelegramSettings()
     twilio: TwilioSettings = TwilioSettings()
     email: EmailSettings = EmailSettings()
+    services: ServiceSettings = ServiceSettings()
+    http: HttpLimits = HttpLimits()
 
     @classmethod
     def settings_customise_sources(

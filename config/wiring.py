@@ -17,6 +17,7 @@ from bot.sessions.memory import MemorySessionStore
 from bot.sessions.redis import RedisSessionStore
 from bot.storage import CrmOutbox, SqlLedger, SqlStorage
 from bot.testing import MemoryOutbox
+from config.datadir import private_data_dir
 from config.knowledge import KnowledgeBase, open_knowledge_base
 from config.responders import build_responder
 from config.settings import Settings
@@ -41,15 +42,36 @@ class Runtime:
     closers: list[object] = field(default_factory=list)
 
     async def close(self) -> None:
+        await self.bot.stop()
         await self.sessions.close()
         await self.storage.close()
         self.kb.close()
 
 
 def build_sessions(settings: Settings) -> SessionStore:
+    services = settings.services
     if settings.redis_url:
-        return RedisSessionStore.from_url(settings.redis_url)
+        return RedisSessionStore.from_url(
+            settings.redis_url,
+            max_connections=services.redis_max_connections,
+            pool_timeout=services.redis_pool_timeout,
+            lock_ttl_ms=int(services.lock_ttl_seconds * 1000),
+        )
     return MemorySessionStore()
+
+
+async def open_storage(settings: Settings) -> SqlStorage:
+    """The SQL database, migrated; the data dir is made private (0700) first."""
+    private_data_dir(settings.data_dir)
+    services = settings.services
+    storage = await SqlStorage.connect(
+        settings.database_dsn,
+        pool_size=services.database_pool_size,
+        max_overflow=services.database_max_overflow,
+        pool_timeout=services.database_pool_timeout,
+    )
+    await storage.migrate()
+    return storage
 
 
 def dialogue_settings(settings: Settings) -> DialogueSettings:
@@ -74,13 +96,12 @@ def build_tools(settings: Settings, kb: KnowledgeBase) -> SalesTools:
 
 async def build_runtime(settings: Settings, outbox: Outbox | None = None) -> Runtime:
     """Open the knowledge base, storage and sessions and assemble the core."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_data_dir(settings.data_dir)
     kb = open_knowledge_base(settings)
     # Before any connection is opened: a misnamed responder is a config error, not a leak.
     responder = build_responder(settings.responder, build_tools(settings, kb))
     engine = DialogueEngine(responder, kb.catalog, dialogue_settings(settings))
-    storage = await SqlStorage.connect(settings.database_dsn)
-    await storage.migrate()
+    storage = await open_storage(settings)
     sessions = build_sessions(settings)
     queue = InProcessQueue()
     crm_outbox = CrmOutbox(storage)

@@ -28,6 +28,15 @@ class _LockEntry:
     users: int = 0
 
 
+class _Held:
+    """The lease of an in-process lock: held until released (it dies with the process)."""
+
+    held = True
+
+
+_HELD = _Held()
+
+
 class MemorySessionStore:
     """`SessionStore` kept in this process: sessions, locks and dedup keys.
 
@@ -100,10 +109,11 @@ class MemorySessionStore:
             del self._sessions[name]
 
     @asynccontextmanager
-    async def lock(self, key: ConversationKey) -> AsyncIterator[None]:
+    async def lock(self, key: ConversationKey, *, wait: float | None = None) -> AsyncIterator[_Held]:
         """Serialize this process's tasks for one conversation.
 
-        Waits at most `lock_timeout` seconds, then raises `LockTimeout`.
+        Waits at most `wait` seconds (default `lock_timeout`; 0 tries once), then
+        raises `LockTimeout`. The lease is never lost: it lives and dies with the process.
         """
         name = key.as_str()
         entry = self._locks.get(name)
@@ -111,9 +121,9 @@ class MemorySessionStore:
             entry = self._locks[name] = _LockEntry()
         entry.users += 1
         try:
-            await self._acquire(name, entry.lock)
+            await self._acquire(name, entry.lock, self._lock_timeout if wait is None else wait)
             try:
-                yield
+                yield _HELD
             finally:
                 entry.lock.release()
         finally:
@@ -123,23 +133,26 @@ class MemorySessionStore:
             if entry.users == 0:
                 del self._locks[name]
 
-    async def _acquire(self, name: str, lock: asyncio.Lock) -> None:
+    async def _acquire(self, name: str, lock: asyncio.Lock, wait: float) -> None:
         if lock.locked():
             self.lock_waits += 1
+            if wait <= 0:
+                self.lock_timeouts += 1
+                raise LockTimeout(name, wait)
         try:
-            async with asyncio.timeout(self._lock_timeout):
+            async with asyncio.timeout(wait):
                 await lock.acquire()
         except TimeoutError:
             self.lock_timeouts += 1
-            raise LockTimeout(name, self._lock_timeout) from None
+            raise LockTimeout(name, wait) from None
 
     @property
     def active_locks(self) -> int:
         """Conversations whose lock is held or awaited right now."""
         return len(self._locks)
 
-    async def first_seen(self, channel: str, message_id: str) -> bool:
-        """True the first time (channel, message id) is offered within the dedup TTL.
+    async def seen(self, channel: str, message_id: str) -> bool:
+        """True if `remember` noted this message within the dedup TTL.
 
         The table is bounded: past `max_dedup_keys` the oldest ids are forgotten
         early, so the durable unique constraint remains the final guard.
@@ -147,13 +160,15 @@ class MemorySessionStore:
         now = self._clock()
         while self._seen and next(iter(self._seen.values())) <= now:
             self._seen.popitem(last=False)
+        return (channel, message_id) in self._seen
+
+    async def remember(self, channel: str, message_id: str) -> None:
+        """Note a stored message so redeliveries skip the database; call only after storing it."""
         ident = (channel, message_id)
-        if ident in self._seen:
-            return False
-        self._seen[ident] = now + self._dedup_ttl
+        self._seen.pop(ident, None)  # re-inserted at the end: insertion order stays expiry order
+        self._seen[ident] = self._clock() + self._dedup_ttl
         if len(self._seen) > self._max_dedup:
             self._seen.popitem(last=False)
-        return True
 
     def __len__(self) -> int:
         """Sessions held (including expired ones not yet dropped)."""

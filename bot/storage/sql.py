@@ -2,35 +2,35 @@
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
+import os
+from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, exists, select, text, update
+from sqlalchemy import event, exists, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from bot.lead import Lead
 from bot.model import ConversationKey, InboundMessage, OutboundMessage
-from bot.records import STAGES, LeadRecord, TranscriptLine
-from bot.session import lead_from_json, lead_to_json
+from bot.records import TranscriptLine
+from bot.storable import storable_text
 from bot.storage import migrate
 from bot.storage.dialects import async_url, insert_for
-from bot.storage.tables import ConversationRow, LeadRow, MessageRow
+from bot.storage.leads import LeadTable
+from bot.storage.tables import ConversationRow, MessageRow, utcnow
 
 # Outbound ids get a prefix so they share the (channel, message_id) constraint with inbound ids
 # without ever colliding with a platform's id.
 OUT_PREFIX = "out:"
 # A seq conflict only happens if something bypasses the conversation counter; a few retries suffice.
 _SEQ_RETRIES = 5
+# Replies to customer message M are stored as "out:M#r0", "out:M#r1", ...; '$' sorts right after
+# '#', so the ids of M's replies are exactly those in ["out:M#", "out:M$").
+_REPLY_MARK, _AFTER_REPLY_MARK = "#", "$"
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class SqlStorage:
+class SqlStorage(LeadTable):
     """`Storage` over SQLAlchemy's asyncio engine (aiosqlite or asyncpg).
 
     Dedup and ordering live in the database: UNIQUE (channel, message_id)
@@ -43,17 +43,27 @@ class SqlStorage:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    async def connect(cls, url: str) -> SqlStorage:
-        """Open (not migrate) the database at `url`; DATABASE_URL forms are accepted."""
+    async def connect(
+        cls, url: str, *, pool_size: int = 5, max_overflow: int = 10, pool_timeout: float = 30
+    ) -> SqlStorage:
+        """Open (not migrate) the database at `url`; DATABASE_URL forms are accepted.
+
+        PostgreSQL gets a pool of `pool_size` (+ `max_overflow`) connections; a burst beyond
+        that waits up to `pool_timeout` seconds for one instead of failing at once.
+        """
         parsed = async_url(url)
+        # Statement parameters hold customers' messages and contacts: never in an error's text.
         if parsed.get_backend_name() == "sqlite":
             if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                _private_file(Path(parsed.database))
             # Writers wait for each other instead of failing with "database is locked".
-            engine = create_async_engine(parsed, connect_args={"timeout": 30})
+            engine = create_async_engine(parsed, connect_args={"timeout": 30}, hide_parameters=True)
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         else:
-            engine = create_async_engine(parsed, pool_pre_ping=True)
+            engine = create_async_engine(
+                parsed, pool_pre_ping=True, hide_parameters=True,
+                pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout,
+            )
         return cls(engine)
 
     @property
@@ -94,7 +104,7 @@ class SqlStorage:
         self, key: ConversationKey, message: OutboundMessage, message_id: str
     ) -> TranscriptLine:
         """Store a reply; recording the same `message_id` again returns the first line."""
-        line = await self._append(key, "out", OUT_PREFIX + message_id, message.text, _utcnow())
+        line = await self._append(key, "out", OUT_PREFIX + message_id, message.text, utcnow())
         if line is None:
             line = await self._stored_line(key.channel, OUT_PREFIX + message_id)
         if line is None:  # pragma: no cover - the conflicting row cannot vanish (no deletes)
@@ -112,6 +122,89 @@ class SqlStorage:
             rows = (await session.scalars(query)).all()
         return [_line(row) for row in rows]
 
+    async def record_replies(
+        self, key: ConversationKey, answering: str, replies: Sequence[OutboundMessage]
+    ) -> list[TranscriptLine]:
+        """Store all replies to `answering` at once, or return those stored before.
+
+        One transaction: a crash stores all of them or none, so a retry never finds half
+        an answer. Two holders racing (a lock lost to a stall) meet at the unique ids;
+        the loser gets the winner's lines and sends those, so the customer sees one answer.
+        """
+        for _ in range(_SEQ_RETRIES):
+            stored = await self.replies_to(key, answering)
+            if stored or not replies:
+                return stored
+            try:
+                async with self._sessions.begin() as session:
+                    rows = []
+                    for index, reply in enumerate(replies):
+                        reply_id = f"{OUT_PREFIX}{answering}{_REPLY_MARK}r{index}"
+                        seq = await self._next_seq(session, key, utcnow())
+                        rows.append(self._row(key, "out", reply_id, reply.text, utcnow(), seq))
+                    session.add_all(rows)
+                    await session.flush()
+                return [_line(row) for row in rows]
+            except IntegrityError:
+                continue  # another holder stored them first: the next round returns theirs
+        raise RuntimeError(f"replies to {answering!r} could not be stored after {_SEQ_RETRIES} tries")
+
+    async def replies_to(self, key: ConversationKey, answering: str) -> list[TranscriptLine]:
+        """The stored replies to the customer message `answering`, in seq order."""
+        base = OUT_PREFIX + answering
+        query = (
+            select(MessageRow)
+            .where(
+                MessageRow.channel == key.channel,
+                MessageRow.message_id >= base + _REPLY_MARK,
+                MessageRow.message_id < base + _AFTER_REPLY_MARK,
+            )
+            .order_by(MessageRow.seq)
+        )
+        async with self._sessions() as session:
+            rows = (await session.scalars(query)).all()
+        return [_line(row) for row in rows]
+
+    async def pending(self, key: ConversationKey, limit: int = 20) -> list[InboundMessage]:
+        """Customer messages of the conversation not yet handled, in seq order."""
+        query = (
+            select(MessageRow)
+            .where(
+                MessageRow.conversation_key == key.as_str(),
+                MessageRow.direction == "in",
+                MessageRow.handled_at.is_(None),
+            )
+            .order_by(MessageRow.seq)
+            .limit(limit)
+        )
+        async with self._sessions() as session:
+            rows = (await session.scalars(query)).all()
+        return [InboundMessage(key, row.message_id, row.text, received_at=row.created_at) for row in rows]
+
+    async def mark_handled(self, key: ConversationKey, message_id: str) -> None:
+        """The customer message is answered; it is not pending any more."""
+        change = (
+            update(MessageRow)
+            .where(MessageRow.channel == key.channel, MessageRow.message_id == message_id)
+            .values(handled_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        async with self._sessions.begin() as session:
+            await session.execute(change)
+
+    async def pending_conversations(self, limit: int = 1000) -> list[ConversationKey]:
+        """Conversations with customer messages not yet handled, those waiting longest first."""
+        query = (
+            select(MessageRow.conversation_key)
+            .where(MessageRow.direction == "in", MessageRow.handled_at.is_(None))
+            .group_by(MessageRow.conversation_key)
+            .order_by(func.min(MessageRow.created_at))
+            .limit(limit)
+        )
+        async with self._sessions() as session:
+            keys = (await session.scalars(query)).all()
+        return [ConversationKey.parse(k) for k in keys]
+
     async def _append(
         self, key: ConversationKey, direction: str, message_id: str, text_: str, at: datetime
     ) -> TranscriptLine | None:
@@ -119,16 +212,7 @@ class SqlStorage:
         for _ in range(_SEQ_RETRIES):
             try:
                 async with self._sessions.begin() as session:
-                    seq = await self._next_seq(session, key, at)
-                    row = MessageRow(
-                        conversation_key=key.as_str(),
-                        channel=key.channel,
-                        direction=direction,
-                        message_id=message_id,
-                        seq=seq,
-                        text=text_,
-                        created_at=at,
-                    )
+                    row = self._row(key, direction, message_id, text_, at, await self._next_seq(session, key, at))
                     session.add(row)
                     await session.flush()
                 return _line(row)
@@ -137,6 +221,13 @@ class SqlStorage:
                 if await self._is_stored(key.channel, message_id):
                     return None
         raise RuntimeError(f"no free seq for conversation {key.as_str()!r} after {_SEQ_RETRIES} tries")
+
+    @staticmethod
+    def _row(key: ConversationKey, direction: str, message_id: str, text_: str, at: datetime, seq: int) -> MessageRow:
+        return MessageRow(
+            conversation_key=key.as_str(), channel=key.channel, direction=direction,
+            message_id=message_id, seq=seq, text=storable_text(text_), created_at=at,
+        )
 
     async def _next_seq(self, session: AsyncSession, key: ConversationKey, at: datetime) -> int:
         # One statement that creates or bumps the counter: it takes the row lock (PostgreSQL) or the
@@ -163,67 +254,18 @@ class SqlStorage:
             row = await session.scalar(query)
         return _line(row) if row is not None else None
 
-    # -- leads ---------------------------------------------------------------------------------
 
-    async def save_lead(self, key: ConversationKey, lead: Lead) -> LeadRecord:
-        """Insert or update the conversation's lead; the stage is kept.
+def _private_file(path: Path) -> None:
+    """Create the database file and its folder readable by this user only (0600 in 0700).
 
-        Saving an unchanged lead leaves `updated_at` alone, so the CRM outbox
-        sees the same state and does not enqueue it again.
-        """
-        now = _utcnow()
-        insert = insert_for(self.dialect, LeadRow).values(
-            key=key.as_str(),
-            data=_dump(lead),
-            score=lead.score,
-            hot=lead.hot,
-            stage=STAGES[0],
-            created_at=now,
-            updated_at=now,
-        )
-        changed = {name: insert.excluded[name] for name in ("data", "score", "hot", "updated_at")}
-        upsert = insert.on_conflict_do_update(
-            index_elements=[LeadRow.key], set_=changed, where=LeadRow.data != insert.excluded.data
-        )
-        async with self._sessions.begin() as session:
-            await session.execute(upsert)
-            row = (await session.scalars(select(LeadRow).where(LeadRow.key == key.as_str()))).one()
-        return _record(row)
-
-    async def get_lead(self, lead_id: int) -> LeadRecord | None:
-        """The lead with this id, or None."""
-        async with self._sessions() as session:
-            row = await session.get(LeadRow, lead_id)
-        return _record(row) if row is not None else None
-
-    async def lead_for(self, key: ConversationKey) -> LeadRecord | None:
-        """The conversation's lead, or None before the first `save_lead`."""
-        async with self._sessions() as session:
-            row = await session.scalar(select(LeadRow).where(LeadRow.key == key.as_str()))
-        return _record(row) if row is not None else None
-
-    async def list_leads(self, limit: int = 200) -> list[LeadRecord]:
-        """Leads, most recently updated first."""
-        query = select(LeadRow).order_by(LeadRow.updated_at.desc(), LeadRow.id.desc()).limit(limit)
-        async with self._sessions() as session:
-            rows = (await session.scalars(query)).all()
-        return [_record(row) for row in rows]
-
-    async def set_stage(self, lead_id: int, stage: str) -> LeadRecord:
-        """Move a lead to `stage` (one of `STAGES`); KeyError if there is no such lead."""
-        if stage not in STAGES:
-            raise ValueError(f"unknown stage {stage!r}; expected one of {', '.join(STAGES)}")
-        change = (
-            update(LeadRow)
-            .where(LeadRow.id == lead_id, LeadRow.stage != stage)
-            .values(stage=stage, updated_at=_utcnow())
-        )
-        async with self._sessions.begin() as session:
-            await session.execute(change)
-            row = await session.get(LeadRow, lead_id)
-        if row is None:
-            raise KeyError(f"no lead with id {lead_id}")
-        return _record(row)
+    SQLite gives its -wal and -shm files the database file's mode, so they follow.
+    An existing file is tightened too: it may come from a version that left it 0644.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if name.exists():
+            os.chmod(name, 0o600)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -234,22 +276,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
     finally:
         cursor.close()
-
-
-def _dump(lead: Lead) -> str:
-    # sort_keys: equal leads give equal text, which `save_lead` compares to skip no-op updates.
-    return json.dumps(lead_to_json(lead), ensure_ascii=False, sort_keys=True)
-
-
-def _record(row: LeadRow) -> LeadRecord:
-    return LeadRecord(
-        id=row.id,
-        key=ConversationKey.parse(row.key),
-        lead=lead_from_json(json.loads(row.data)),
-        stage=row.stage,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
 
 
 def _line(row: MessageRow) -> TranscriptLine:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -29,6 +30,10 @@ NAMING = {
 
 # Conversation keys and message ids are Text, not VARCHAR(n): keys are percent-encoded (Cyrillic
 # names triple in length) and an email Message-ID may be as long as a header line.
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -73,12 +78,24 @@ class ConversationRow(Base):
 
 
 class MessageRow(Base):
-    """One transcript line. Outbound ids carry an "out:" prefix so they never collide with inbound."""
+    """One transcript line. Outbound ids carry an "out:" prefix so they never collide with inbound.
+
+    `handled_at` is set on a customer message once it is answered and the replies are handed to
+    the channel; until then it is pending, and whoever holds the conversation's lock answers it.
+    """
 
     __tablename__ = "messages"
     __table_args__ = (
         UniqueConstraint("channel", "message_id"),
         UniqueConstraint("conversation_key", "seq"),
+        # Only pending customer messages: the index stays as small as the backlog.
+        Index(
+            "ix_messages_pending",
+            "conversation_key",
+            "seq",
+            sqlite_where=text("direction = 'in' AND handled_at IS NULL"),
+            postgresql_where=text("direction = 'in' AND handled_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -89,6 +106,7 @@ class MessageRow(Base):
     seq: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    handled_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class LeadRow(Base):

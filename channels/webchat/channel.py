@@ -26,7 +26,7 @@ class WebChatChannel(Channel):
 
     Settings (keys of `context.settings`): `allowed_origins`, `allow_same_origin`,
     `max_message_chars`, `rate_per_minute`, `account`, `title`, `greeting`,
-    `max_connections_per_visitor`; see `WebChatSettings`.
+    `max_connections_per_visitor`, `rate_per_minute_per_address`; see `WebChatSettings`.
 
     Sockets live in this process: with several web processes, a reply sent from
     another process reaches the page on its next reconnect or message, not live.
@@ -39,6 +39,7 @@ class WebChatChannel(Channel):
         self.settings = WebChatSettings.from_mapping(context.settings)
         self.hub = Hub(context.transcripts)
         self.limiter = RateLimiter(self.settings.rate_per_minute)
+        self.address_limiter = RateLimiter(self.settings.rate_per_minute_per_address)
         self._widget: Asset | None = None
         self._demo: Asset | None = None
 
@@ -50,7 +51,7 @@ class WebChatChannel(Channel):
         router = APIRouter(prefix="/webchat", tags=["webchat"])
         router.add_api_route("/widget.js", self._serve_widget, methods=["GET"], include_in_schema=False)
         router.add_api_route("/demo", self._serve_demo, methods=["GET"], include_in_schema=False)
-        endpoint = Endpoint(self.settings, self.context.inbox, self.hub, self.limiter)
+        endpoint = Endpoint(self.settings, self.context.inbox, self.hub, self.limiter, self.address_limiter)
         router.add_api_websocket_route("/ws", endpoint)
         return router
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from dataclasses import dataclass
 
 from fastapi import WebSocket
@@ -18,6 +19,7 @@ from starlette.websockets import WebSocketState
 
 from bot.model import ConversationKey, InboundMessage
 from bot.ports import Inbox
+from bot.storable import storable_text
 from channels.webchat import protocol as p
 from channels.webchat.hub import Connection, Hub
 from channels.webchat.limits import RateLimiter
@@ -34,6 +36,8 @@ class Endpoint:
     inbox: Inbox
     hub: Hub
     limiter: RateLimiter
+    # Visitor ids are chosen by the client: a script minting ids must still meet a limit.
+    address_limiter: RateLimiter
 
     async def __call__(self, websocket: WebSocket) -> None:
         key, last_seq = await self._admit(websocket)
@@ -74,14 +78,14 @@ class Endpoint:
         elif last_seq is None:
             refusal = "bad last_seq"
         if refusal is not None or last_seq is None:
-            client = websocket.client.host if websocket.client else "?"
             # Refusals are logged, never silent: a misconfigured origin list shows up here.
+            # %r escapes control characters, so a crafted header cannot forge log lines.
             log.warning(
                 "webchat: refused socket (%s): origin=%r visitor=%r client=%s",
                 refusal,
-                origin,
+                (origin or "")[:200],
                 visitor[:80],
-                client,
+                _address(websocket),
             )
             await websocket.close(p.CLOSE_POLICY, refusal or "refused")
             return None, 0
@@ -96,6 +100,7 @@ class _Session:
         self.key = key
         self.connection = connection
         self.visitor = key.conversation
+        self.address = _address(connection.websocket)
         max_chars = endpoint.settings.max_message_chars
         # A JSON string can spend up to 12 characters on one code point (a \\uXXXX
         # surrogate pair); beyond that bound the frame is too big without parsing it.
@@ -132,13 +137,14 @@ class _Session:
             detail = f"at most {settings.max_message_chars} characters"
             await self._close(p.ERR_TOO_BIG, detail, p.CLOSE_TOO_BIG, frame.id)
             return False
-        text = frame.text.strip()
+        # Made storable before the ack: a NUL or a lone surrogate must never fail the insert later.
+        text = storable_text(frame.text).strip()
         if not text:
             await self.connection.send(p.ErrorFrame(code=p.ERR_EMPTY, detail="empty message", id=frame.id))
             return True
-        if not self.endpoint.limiter.allow(self.visitor):
-            detail = f"at most {settings.rate_per_minute} messages a minute"
-            await self.connection.send(p.ErrorFrame(code=p.ERR_RATE_LIMITED, detail=detail, id=frame.id))
+        refusal = self._rate_limited()
+        if refusal is not None:
+            await self.connection.send(p.ErrorFrame(code=p.ERR_RATE_LIMITED, detail=refusal, id=frame.id))
             return True
         inbound = InboundMessage(
             key=self.key,
@@ -159,13 +165,28 @@ class _Session:
         await self.endpoint.hub.deliver(self.key)
         return True
 
+    def _rate_limited(self) -> str | None:
+        """Why this message is refused for its rate, or None if it may pass."""
+        settings = self.endpoint.settings
+        if not self.endpoint.limiter.allow(self.visitor):
+            return f"at most {settings.rate_per_minute} messages a minute"
+        if not self.endpoint.address_limiter.allow(self.address):
+            return f"at most {settings.rate_per_minute_per_address} messages a minute from one address"
+        return None
+
     async def _close(self, code: str, detail: str, close_code: int, frame_id: str | None = None) -> None:
-        log.info("webchat: closing socket of %s with %d: %s", self.key.as_str(), close_code, detail)
+        # Only our own error code: `detail` may quote the client's frame (a forged log line).
+        log.info("webchat: closing socket of %s with %d: %s", self.key.as_str(), close_code, code)
         await self.connection.send(p.ErrorFrame(code=code, detail=detail, id=frame_id))
         await self.connection.close(close_code, code)
 
 
+_SEQ = re.compile(r"[0-9]{1,18}")  # ASCII digits only: str.isdigit() also accepts "²", which int() refuses
+
+
 def _parse_seq(value: str) -> int | None:
-    if not value.isdigit() or len(value) > 18:
-        return None
-    return int(value)
+    return int(value) if _SEQ.fullmatch(value) else None
+
+
+def _address(websocket: WebSocket) -> str:
+    return websocket.client.host if websocket.client else "?"

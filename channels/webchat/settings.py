@@ -30,6 +30,8 @@ class WebChatSettings(BaseModel):
     allow_same_origin: bool = True
     max_message_chars: int = Field(default=2000, gt=0, le=100_000)
     rate_per_minute: int = Field(default=20, gt=0)
+    # Per client address, over all its visitor ids (an office behind one NAT shares it).
+    rate_per_minute_per_address: int = Field(default=120, gt=0)
     account: str = Field(default="site", min_length=1)
     title: str = "Sales assistant"
     greeting: str | None = None

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
 
 import structlog
 from fastapi import FastAPI
@@ -20,7 +19,6 @@ from fastapi.responses import RedirectResponse
 from bot.model import ConversationKey, InboundMessage
 from bot.ports import Inbox, TranscriptReader
 from bot.records import TranscriptLine
-from bot.storage.recovery import unanswered
 from channels.base import ChannelConfigError, ChannelContext
 from channels.registry import channel_class
 from config.channels import channel_settings, enabled_channels
@@ -41,14 +39,18 @@ async def refresh_knowledge_base(settings: Settings) -> None:
     log.info("kb.ingested", summary=report.summary())
 
 
-async def requeue_unanswered(runtime: Runtime) -> None:
-    """Queue again what a previous process stored but did not answer (at most a day old)."""
-    since = datetime.now(UTC) - timedelta(hours=24)
-    pending = await unanswered(runtime.storage, since)
-    for message in pending:
-        await runtime.queue.put(message)
-    if pending:
-        log.info("serve.requeued_unanswered", count=len(pending))
+async def recover_pending(runtime: Runtime, interval: float, stop: asyncio.Event) -> None:
+    """Queue what was stored but not answered: at start (a previous process died), then as a
+    sweep (another process died, or a turn failed and its retry was lost)."""
+    while not stop.is_set():
+        try:
+            count = await runtime.bot.recover()
+            if count:
+                log.info("serve.requeued_pending", conversations=count)
+        except Exception:
+            log.exception("serve.recovery_failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
 
 
 @asynccontextmanager
@@ -63,11 +65,12 @@ async def _running(app: FastAPI, settings: Settings, outbox: ChannelOutbox) -> A
         outbox.register(channel)
         await channel.start()
     stop = asyncio.Event()
+    interval = settings.services.recovery_interval_seconds
     tasks = [
         asyncio.create_task(runtime.queue.run(runtime.bot.process), name="workers"),
         asyncio.create_task(runtime.crm_outbox.run(runtime.board, stop), name="crm-relay"),
+        asyncio.create_task(recover_pending(runtime, interval, stop), name="recovery"),
     ]
-    await requeue_unanswered(runtime)
     names = [channel.name for channel in app.state.channels]
     log.info("serve.ready", channels=names, url=f"http://{settings.host}:{settings.port}/")
     try:

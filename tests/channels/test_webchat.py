@@ -303,6 +303,41 @@ async def test_rate_limit_sends_an_error_frame_and_keeps_the_socket(serve: Any) 
     assert [m.text for m in served.recorder.submitted] == ["hello 0", "hello 1"]
 
 
+async def test_many_visitor_ids_from_one_address_share_its_rate_limit(serve: Any) -> None:
+    # The visitor id is the client's to choose: minting ids must not multiply the limit.
+    served = await serve(rate_per_minute=20, rate_per_minute_per_address=3)
+    codes = []
+    for n in range(5):
+        async with served.ws(visitor=f"minted-visitor-{n:04d}") as ws:
+            await until(ws, is_type("ready"))
+            await ws.send(json.dumps({"type": "message", "id": "m1", "text": "hello"}))
+            frame = await until(ws, lambda f: f["type"] in ("ack", "error"))
+            codes.append(frame[-1].get("code", "ack"))
+    assert codes == ["ack", "ack", "ack", "rate_limited", "rate_limited"]
+    assert len(served.recorder.submitted) == 3
+
+
+async def test_text_the_database_cannot_hold_is_made_storable_or_refused_before_the_ack(serve: Any) -> None:
+    served = await serve()
+    async with served.ws() as ws:
+        await until(ws, is_type("ready"))
+        await ws.send('{"type": "message", "id": "c1", "text": "Office\\u0000 300?"}')  # NUL: dropped
+        assert (await until(ws, is_type("ack")))[-1] == {"type": "ack", "id": "c1", "duplicate": False}
+        await ws.send('{"type": "message", "id": "c2", "text": "Office \\ud800"}')  # a lone surrogate
+        frames = await until_closed(ws)
+    assert frames[-1]["type"] == "error" and frames[-1]["code"] == "bad_frame"
+    assert [m.text for m in served.recorder.submitted] == ["Office 300?"]
+
+
+async def test_a_last_seq_of_non_ascii_digits_is_refused_not_a_server_error(serve: Any) -> None:
+    served = await serve()
+    url = served.base.replace("http", "ws", 1) + f"/webchat/ws?visitor={VISITOR}&last_seq=%C2%B2"
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(url, origin=Origin(ORIGIN), open_timeout=5):
+            pass
+    assert refused.value.response.status_code == 403
+
+
 # --- messages, replies, reconnects -----------------------------------------------------------
 
 

@@ -192,3 +192,55 @@ async def test_a_redelivery_is_answered_once_across_two_servers(deployment: Depl
     assert [line.text for line in transcript if line.direction == "in"] == [message.text, racing.text]
     sent = deployment.a.outbox.sent[key] + deployment.b.outbox.sent[key]
     assert len(sent) == len(first.replies) + len(next(r for r in results if r.replies).replies)
+
+
+async def test_text_with_nul_is_stored_and_answered_on_postgresql(deployment: Deployment) -> None:
+    key = new_key("nul")
+    handled = await deployment.a.bot.handle(InboundMessage(key, f"{key.user}-1", "How much\x00 is the Office 300?"))
+    assert handled.replies and "something went wrong" not in handled.replies[0].text
+    transcript = await deployment.a.storage.transcript(key)
+    assert transcript[0].text == "How much is the Office 300?"
+
+
+async def test_a_dead_holders_lock_delays_only_its_conversation_and_occupies_no_worker(
+    deployment: Deployment,
+) -> None:
+    from bot.queue import InProcessQueue
+
+    queue, outbox = InProcessQueue(), MemoryOutbox()
+    sessions = RedisSessionStore(deployment.a.redis, prefix=deployment.prefix, lock_ttl_ms=1500)
+    bot = SalesBot(
+        sessions=sessions, storage=deployment.a.storage, engine=deployment.a.bot.engine, outbox=outbox, queue=queue
+    )
+    locked, free = new_key("locked"), new_key("free")
+    lock = f"{deployment.prefix}:lock:{locked.as_str()}"
+    await deployment.a.redis.set(lock, "a-process-killed-mid-turn", px=1500)  # its holder is gone
+
+    workers = asyncio.create_task(queue.run(bot.process, workers=1))  # one worker: waiting would block it
+    try:
+        await bot.submit(InboundMessage(locked, f"{locked.user}-1", "How much is the Office 300?"))
+        await bot.submit(InboundMessage(free, f"{free.user}-1", "How much is the Office 300?"))
+        await asyncio.wait_for(queue.join(), 10)
+        assert outbox.sent[free] and await deployment.a.redis.exists(lock)  # answered while the lock lived on
+        for _ in range(100):  # the dead lock frees itself within its TTL, and a retry answers
+            if outbox.sent[locked]:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        workers.cancel()
+        await bot.stop()
+    assert [m.text for m in outbox.sent[locked]] == [m.text for m in outbox.sent[free]]  # a real answer, no apology
+
+
+async def test_a_burst_beyond_the_redis_pool_waits_for_a_connection_instead_of_failing() -> None:
+    prefix = f"salesbot-test-{secrets.token_hex(8)}"
+    store = RedisSessionStore.from_url(REDIS_URL, max_connections=4, prefix=prefix, dedup_ttl_seconds=60)
+    try:
+        await asyncio.gather(*(store.remember("webchat", f"burst-{n}") for n in range(300)))
+        assert all(await asyncio.gather(*(store.seen("webchat", f"burst-{n}") for n in range(300))))
+    except (RedisError, OSError) as exc:
+        if "Too many connections" in str(exc):
+            raise
+        unavailable(f"Redis at {REDIS_URL}", exc)
+    finally:
+        await store.close()

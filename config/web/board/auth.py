@@ -21,6 +21,7 @@ from pathlib import Path
 import structlog
 from fastapi import Request
 
+from config.datadir import private_data_dir
 from config.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -77,7 +78,7 @@ def load_auth(settings: Settings) -> BoardAuth:
     """The board's auth from settings, generating the token file when no token is configured."""
     if settings.board_token is not None and settings.board_token.get_secret_value().strip():
         return BoardAuth(settings.board_token.get_secret_value().strip())
-    path = settings.data_dir / TOKEN_FILE
+    path = private_data_dir(settings.data_dir) / TOKEN_FILE
     token = read_or_create_token(path)
     log.info("board.token_file", path=str(path.resolve()), hint="the /board login token is in this file")
     return BoardAuth(token)

@@ -15,6 +15,7 @@ forbids scripts outright: even if escaping ever failed, nothing would run.
 from __future__ import annotations
 
 import functools
+import re
 from typing import cast
 from urllib.parse import parse_qs, urlencode
 
@@ -32,6 +33,9 @@ log = structlog.get_logger(__name__)
 
 router = APIRouter(prefix="/board", tags=["board"], include_in_schema=False)
 
+# Lead ids are SQL INTEGER keys: PostgreSQL's is 32-bit, and anything larger never names a lead.
+_LEAD_ID = re.compile(r"[0-9]{1,10}")
+_MAX_LEAD_ID = 2**31 - 1
 _FORM_LIMIT = 8 * 1024  # bytes: a token and a stage name, with room to spare
 _HEADERS = {
     "Content-Security-Policy": (
@@ -160,15 +164,28 @@ async def board(request: Request) -> Response:
     return _page(html)
 
 
+def _lead_id(text: str) -> int | None:
+    """A lead id from the URL: ASCII digits within the database's integer range, else None."""
+    if not _LEAD_ID.fullmatch(text):
+        return None
+    value = int(text)
+    return value if value <= _MAX_LEAD_ID else None
+
+
+def _no_such_lead() -> HTMLResponse:
+    return _message("No such lead", "There is no lead with this number.", 404)
+
+
 @router.get("/leads/{lead_id}")
-async def lead_page(request: Request, lead_id: int, moved: str = "", told: str = "", unchanged: str = "") -> Response:
+async def lead_page(request: Request, lead_id: str, moved: str = "", told: str = "", unchanged: str = "") -> Response:
     runtime = _signed_in_runtime(request)
     if isinstance(runtime, Response):
         return runtime
     auth = _auth(request)
-    record = await runtime.storage.get_lead(lead_id)
+    number = _lead_id(lead_id)
+    record = await runtime.storage.get_lead(number) if number is not None else None
     if record is None:
-        return _message("No such lead", f"There is no lead #{lead_id}.", 404)
+        return _no_such_lead()
     lines = await runtime.storage.transcript(record.key)
     html = render(
         "lead.html",
@@ -192,7 +209,7 @@ def _notice(moved: str, told: str, unchanged: str) -> str | None:
 
 
 @router.post("/leads/{lead_id}/stage")
-async def change_stage(request: Request, lead_id: int) -> Response:
+async def change_stage(request: Request, lead_id: str) -> Response:
     auth = _auth(request)
     form = await _form(request) or {}
     if not auth.signed_in(request):
@@ -205,15 +222,16 @@ async def change_stage(request: Request, lead_id: int) -> Response:
     runtime = _runtime(request)
     if runtime is None:
         return _message("Starting", "salesbot is still starting. Try again in a moment.", 503)
-    before = await runtime.storage.get_lead(lead_id)
-    if before is None:
-        return _message("No such lead", f"There is no lead #{lead_id}.", 404)
+    number = _lead_id(lead_id)
+    before = await runtime.storage.get_lead(number) if number is not None else None
+    if number is None or before is None:
+        return _no_such_lead()
     if before.stage == stage:  # re-submitting the same stage tells nobody anything
         query = urlencode({"unchanged": stage})
     else:
-        told = await move(runtime, lead_id, stage)
+        told = await move(runtime, number, stage)
         query = urlencode({"moved": stage, "told": "1" if told else "0"})
-    return RedirectResponse(f"/board/leads/{lead_id}?{query}", status_code=303)
+    return RedirectResponse(f"/board/leads/{number}?{query}", status_code=303)
 
 
 async def move(runtime: Runtime, lead_id: int, stage: str) -> bool:

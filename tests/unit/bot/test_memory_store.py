@@ -139,7 +139,7 @@ async def test_memory_stays_bounded_under_many_conversations() -> None:
     for n in range(1000):
         async with store.lock(key(n)):
             await store.save(await store.load(key(n)))
-        assert await store.first_seen("webchat", str(n))
+        await store.remember("webchat", str(n))
 
     assert len(store) == 50
     assert store.active_locks == 0
@@ -223,32 +223,43 @@ async def test_cancelled_waiter_does_not_leak_the_lock_entry() -> None:
         pass
 
 
-async def test_first_seen_true_then_false() -> None:
+async def test_seen_only_after_remember() -> None:
     store = MemorySessionStore()
 
-    assert await store.first_seen("telegram", "1001") is True
-    assert await store.first_seen("telegram", "1001") is False
-    assert await store.first_seen("sms", "1001") is True
+    assert await store.seen("telegram", "1001") is False
+    await store.remember("telegram", "1001")
+    assert await store.seen("telegram", "1001") is True
+    assert await store.seen("sms", "1001") is False
 
 
-async def test_first_seen_forgets_after_dedup_ttl(clock: FakeClock) -> None:
+async def test_seen_forgets_after_dedup_ttl(clock: FakeClock) -> None:
     store = MemorySessionStore(dedup_ttl_seconds=60, clock=clock)
-    assert await store.first_seen("telegram", "1")
+    await store.remember("telegram", "1")
 
     clock.now += 59
-    assert not await store.first_seen("telegram", "1")
+    assert await store.seen("telegram", "1")
     clock.now += 1
-    assert await store.first_seen("telegram", "1")
+    assert not await store.seen("telegram", "1")
 
 
-async def test_first_seen_table_is_bounded() -> None:
+async def test_seen_table_is_bounded() -> None:
     store = MemorySessionStore(max_dedup_keys=2)
     for message_id in ("a", "b", "c"):
-        assert await store.first_seen("telegram", message_id)
+        await store.remember("telegram", message_id)
 
     # The oldest id was forgotten early; the recent ones are still known.
-    assert not await store.first_seen("telegram", "c")
-    assert await store.first_seen("telegram", "a")
+    assert await store.seen("telegram", "c")
+    assert not await store.seen("telegram", "a")
+
+
+async def test_try_once_lock_refuses_at_once_when_held() -> None:
+    store = MemorySessionStore(lock_timeout=30)
+    async with store.lock(key()):
+        with pytest.raises(LockTimeout):
+            async with store.lock(key(), wait=0):
+                pytest.fail("entered a held lock")
+    async with store.lock(key(), wait=0) as lease:
+        assert lease.held
 
 
 async def test_ping_and_close() -> None:

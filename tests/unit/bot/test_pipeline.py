@@ -10,10 +10,9 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
@@ -142,14 +141,6 @@ class Parts:
             queue=self.queue,
             lead_listeners=listeners,
         )
-
-
-@pytest.fixture
-async def parts(tmp_path: Path) -> AsyncIterator[Parts]:
-    storage = await SqlStorage.connect(f"sqlite+aiosqlite:///{tmp_path / 'salesbot.db'}")
-    await storage.migrate()
-    yield Parts(storage)
-    await storage.close()
 
 
 async def lines(parts: Parts, k: ConversationKey) -> list[tuple[str, str]]:

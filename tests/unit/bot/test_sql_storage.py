@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
 from bot.lead import Lead
 from bot.model import ConversationKey, InboundMessage, OutboundMessage
@@ -368,3 +368,72 @@ async def test_run_relays_until_stopped(storage: SqlStorage) -> None:
     stop.set()
     await asyncio.wait_for(task, timeout=5)
     assert sink.synced == [record]
+
+
+# -- pending messages, replies, leads that only grow (issue 8) --------------------------------
+
+
+async def test_a_message_is_pending_until_marked_handled_whatever_came_after_it(storage: SqlStorage) -> None:
+    for n in (1, 2, 3):
+        await storage.record_inbound(inbound(key(), f"m{n}", f"question {n}"))
+    await storage.record_replies(key(), "m2", [OutboundMessage("answer 2")])
+    await storage.mark_handled(key(), "m2")
+
+    assert [m.message_id for m in await storage.pending(key())] == ["m1", "m3"]
+    assert await storage.pending_conversations() == [key()]
+    for n in (1, 3):
+        await storage.mark_handled(key(), f"m{n}")
+    assert await storage.pending(key()) == [] and await storage.pending_conversations() == []
+
+
+async def test_replies_are_stored_all_at_once_and_a_second_answer_gets_the_first(storage: SqlStorage) -> None:
+    await storage.record_inbound(inbound(key(), "m1"))
+    first = await storage.record_replies(key(), "m1", [OutboundMessage("one"), OutboundMessage("two")])
+    again = await storage.record_replies(key(), "m1", [OutboundMessage("something else")])
+
+    assert [(line.message_id, line.text) for line in first] == [("m1#r0", "one"), ("m1#r1", "two")]
+    assert again == first == await storage.replies_to(key(), "m1")
+    assert await storage.replies_to(key(), "m") == []  # ids are matched exactly, not by prefix
+    assert [line.seq for line in await storage.transcript(key())] == [1, 2, 3]
+
+
+async def test_racing_answers_to_one_message_store_one_of_them(storage: SqlStorage) -> None:
+    await storage.record_inbound(inbound(key(), "m1"))
+    results = await asyncio.gather(
+        *(storage.record_replies(key(), "m1", [OutboundMessage(f"holder {n}")]) for n in range(4))
+    )
+    assert len({tuple(line.text for line in lines) for lines in results}) == 1
+    assert len(await storage.transcript(key())) == 2
+
+
+async def test_a_lead_saved_with_fewer_fields_keeps_the_stored_ones(storage: SqlStorage) -> None:
+    await storage.save_lead(key(), Lead(name="Jane Doe", email="jane@acme.example", quantity=25))
+    record = await storage.save_lead(key(), Lead(quantity=40))  # a session that lost its lead
+
+    assert (record.lead.name, record.lead.email, record.lead.quantity) == ("Jane Doe", "jane@acme.example", 40)
+
+
+async def test_upgrading_an_older_database_leaves_only_unanswered_messages_pending(tmp_path: Path) -> None:
+    from bot.storage import migrate
+
+    db = await SqlStorage.connect(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    try:
+        await migrate.upgrade(db.engine, "0001")  # as the version before `handled_at` left it
+        rows = [(1, "in", "m1"), (2, "in", "m2"), (3, "out", "out:m1#r0")]
+        async with db.engine.begin() as connection:
+            await connection.execute(
+                text("INSERT INTO conversations (key, channel, last_seq, created_at, updated_at) "
+                     "VALUES (:key, 'telegram', 3, :now, :now)"),
+                {"key": key().as_str(), "now": datetime.now(UTC)},
+            )
+            for seq, direction, message_id in rows:
+                await connection.execute(
+                    text("INSERT INTO messages (conversation_key, channel, direction, message_id, seq, text, "
+                         "created_at) VALUES (:key, 'telegram', :direction, :id, :seq, 'hi', :now)"),
+                    {"key": key().as_str(), "direction": direction, "id": message_id, "seq": seq,
+                     "now": datetime.now(UTC)},
+                )
+        await db.migrate()
+        assert [m.message_id for m in await db.pending(key())] == ["m2"]
+    finally:
+        await db.close()
