@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import structlog
@@ -98,7 +98,7 @@ class SalesBot:
         if not await self.record(message):
             return NOTHING
         try:
-            results = await self.attend(message.key, wait=None)
+            results = await self.attend(message.key, wait=None, arrived=message)
         except LockTimeout:  # another holder answers it; make sure somebody does
             self.retry_later(message)
             return NOTHING
@@ -138,7 +138,7 @@ class SalesBot:
         for a retry.
         """
         try:
-            results = await self.attend(message.key, wait=0)
+            results = await self.attend(message.key, wait=0, arrived=message)
         except LockTimeout:
             self.retry_later(message)
             return NOTHING
@@ -150,13 +150,17 @@ class SalesBot:
         self._failures.pop(message.key, None)
         return results.get(message.message_id, NOTHING)
 
-    async def attend(self, key: ConversationKey, *, wait: float | None) -> dict[str, Handled]:
+    async def attend(
+        self, key: ConversationKey, *, wait: float | None, arrived: InboundMessage | None = None
+    ) -> dict[str, Handled]:
         """Under the conversation's lock, answer its pending messages in seq order; raises
-        `LockTimeout` if the lock is not had within `wait` seconds."""
+        `LockTimeout` if the lock is not had within `wait` seconds. `arrived` is the message as
+        its channel delivered it: storage keeps the text, the channel also knew the sender
+        (a shared contact, the number written from), which the lead should get."""
         results: dict[str, Handled] = {}
         while True:
             async with self.sessions.lock(key, wait=wait) as lease:
-                await self._drain(key, lease, results)
+                await self._drain(key, lease, results, arrived)
             # A message stored while we held the lock, whose own worker found the lock busy and
             # went on to other conversations, is ours to answer: look once more after releasing.
             left = await self.storage.pending(key, limit=1)
@@ -164,9 +168,13 @@ class SalesBot:
                 return results
             wait = 0
 
-    async def _drain(self, key: ConversationKey, lease: Lease, results: dict[str, Handled]) -> None:
+    async def _drain(
+        self, key: ConversationKey, lease: Lease, results: dict[str, Handled], arrived: InboundMessage | None
+    ) -> None:
         while lease.held:
             batch = [m for m in await self.storage.pending(key) if m.message_id not in results]
+            if arrived is not None:
+                batch = [_as_arrived(m, arrived) for m in batch]
             if not batch:
                 return
             for message in batch:
@@ -288,3 +296,11 @@ class SalesBot:
                 # adapters own their retries.
                 metrics.ERRORS.labels("send").inc()
                 log.exception("reply.send_failed", message_id=message.message_id, reply_id=line.message_id)
+
+
+def _as_arrived(stored: InboundMessage, arrived: InboundMessage) -> InboundMessage:
+    """The stored message (its text made storable), with what only the channel knew about it."""
+    if stored.message_id != arrived.message_id:
+        return stored
+    return replace(stored, contact=arrived.contact, source=arrived.source, attachments=arrived.attachments,
+                   quoted_text=arrived.quoted_text or stored.quoted_text)
