@@ -64,7 +64,7 @@ def extract_update(
     authority = find_authority(own, _signature_role(own))
     is_product = _product_test(catalog)
     return LeadUpdate(
-        name=find_name(own, [c.span for c in (*emails, *phones)], is_product),
+        name=_new_name(find_name(own, [c.span for c in (*emails, *phones)], is_product), known.name),
         email=emails[0].value if emails else None,
         phone=phones[0].value if phones else None,
         company=find_company(own, is_product),
@@ -87,6 +87,13 @@ def _phone_regions(language: str, default_region: str, regions: Mapping[str, str
     base = language.replace("_", "-").split("-")[0].lower()  # "ru-RU" → "ru"
     ordered = [regions.get(base, default_region), *hints, default_region, *regions.values(), *language_regions(base)]
     return list(dict.fromkeys(ordered))
+
+
+def _new_name(found: str | None, known: str | None) -> str | None:
+    """None when the name is part of the one known: "Tomasz" signing off after "Tomasz Wróbel"."""
+    if found and known and set(found.split()) < set(known.split()):
+        return None
+    return found
 
 
 def _signature_role(text: str) -> str | None:

@@ -31,10 +31,9 @@ _TRANSLATE = str.maketrans(
     }
 )
 
-# A capitalized word of a proper name: Latin or Cyrillic, bounded so matching stays linear.
-CAP_WORD = r"[A-ZА-ЯЁ][a-zа-яё]{1,30}(?:[-'][A-ZА-ЯЁa-zа-яё][a-zа-яё]{0,30})?"
-# A word of a company name may also be all capitals or start with a digit ("3M", "IBM").
-ORG_WORD = r"(?:[A-ZА-ЯЁ0-9][\w&'+-]{0,30}|&)"
+# A capitalized word of a proper name in any script ("Wróbel", "Ковалёва", "O'Neil"), bounded so
+# matching stays linear. Unicode classes: compile with the `regex` module.
+CAP_WORD = r"\p{Lu}(?:\p{Ll}{1,30}(?:[-']\p{L}\p{Ll}{0,30})?|'\p{Lu}\p{Ll}{1,30})"
 
 # Single number words with whole values, as typed ("три", "forty"). Thousands and millions are
 # multipliers of the number before them ("две тысячи"), read by `numbers.phrase_value`.
