@@ -69,6 +69,13 @@ def _powers() -> dict[str, int]:
     return powers
 
 
+@cache
+def power_words() -> frozenset[str]:
+    """Thousand, million, billion as typed, in every case form, and their abbreviations."""
+    spelled = {word for word, value in spelled_words().items() if value >= 1000}
+    return frozenset(spelled | set(load("numbers")["powers"]))
+
+
 def word_value(word: str) -> Decimal | None:
     """The value of one number word ("три", "fifteen", "полтора"), else None."""
     return _folded().get(fold(word))
