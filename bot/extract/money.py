@@ -10,7 +10,6 @@ from bot.extract.currencies import currency_of, symbols
 from bot.extract.numbers import number_phrases, power_value, power_words
 from bot.extract.text import Span
 
-
 _NUM = r"(?<![\w.,])(?P<num>\d{1,3}(?:[ ,.]\d{3})+(?:[.,]\d{1,2})?|\d{1,12}(?:[.,]\d{1,2})?)"
 # Thousands and millions, as words in any case form ("тысяч", "миллиона") or abbreviated ("15k").
 _MULT = rf"(?:\s?(?P<mult>(?i:{'|'.join(sorted(power_words(), key=len, reverse=True))}))\.?(?![\w]))"
