@@ -124,7 +124,8 @@ def find_timeline(text: str, now: datetime) -> Timeline | None:
 def _found(match: re.Match[str], days: int | None) -> Timeline | None:
     if days is None or days < 0:
         return None
-    return Timeline(days, match.group().strip(), Span(match.start(), match.end()))
+    # "on 3 March." keeps no sentence's full stop (an abbreviation's dot goes too: harmless).
+    return Timeline(days, match.group().strip().rstrip("."), Span(match.start(), match.end()))
 
 
 def _inside(span: Span, others: list[Span]) -> bool:
