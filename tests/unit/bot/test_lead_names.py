@@ -31,6 +31,9 @@ def test_name_listed_with_a_contact_or_the_company(text: str, name: str) -> None
             "Helen O'Brien",
         ),
         ("Please confirm.\n\nBest regards\nDr. Ingrid Haugen\nLaboratory lead", "Ingrid Haugen"),
+        ("Can you deliver on Friday?\n\nRegards,\nŁucja Nowak", "Łucja Nowak"),
+        ("Thanks, Søren", "Søren"),
+        ("Жду ответа.\n\nЗаранее спасибо!\nОлег Гусев", "Олег Гусев"),
     ],
 )
 def test_signature_with_or_without_a_closing(text: str, name: str) -> None:
