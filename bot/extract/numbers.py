@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from importlib import import_module
 
 from number_parser import parse_number
@@ -92,12 +92,16 @@ def phrase_value(words: Sequence[str]) -> Decimal | None:
     "сто пятьдесят" → 150, "fifteen thousand" → 15000, "полтора миллиона" → 1500000.
     """
     folded = [part for word in words for part in re.split(r"[\s-]+", fold(word)) if part and part not in _JOINERS]
-    if not folded:
-        return None
+    return _value_of(tuple(folded)) if folded else None
+
+
+# number-parser rebuilds its language tables on every call; a message repeats its phrases.
+@lru_cache(maxsize=4096)
+def _value_of(folded: tuple[str, ...]) -> Decimal | None:
     if len(folded) == 1:
         return word_value(folded[0])
     power = power_value(folded[-1])
-    head = phrase_value(folded[:-1]) if power else None
+    head = _value_of(folded[:-1]) if power else None
     if power and head is not None and head < power:  # "полтора миллиона", "two hundred thousand"
         return _plain(head * power)
     for language in LANGUAGES:

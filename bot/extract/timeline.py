@@ -115,7 +115,7 @@ def find_timeline(text: str, now: datetime) -> Timeline | None:
     ]
     for found in (from_now, by_calendar):
         valid = [t for t in found if t is not None and not _inside(t.span, frequencies)]
-        widest = [t for t in valid if not any(o is not t and _inside(t.span, [o.span]) for o in valid)]
+        widest = _outermost(valid)
         if widest:
             return min(widest, key=lambda t: (not _DEADLINE.match(t.text), t.span.start, -t.span.end))
     return None
@@ -126,6 +126,17 @@ def _found(match: re.Match[str], days: int | None) -> Timeline | None:
         return None
     # "on 3 March." keeps no sentence's full stop (an abbreviation's dot goes too: harmless).
     return Timeline(days, match.group().strip().rstrip("."), Span(match.start(), match.end()))
+
+
+def _outermost(found: list[Timeline]) -> list[Timeline]:
+    """The timelines not inside a longer one ("в конце января", not its "января"), in one sweep."""
+    kept: list[Timeline] = []
+    reach = -1
+    for timeline in sorted(found, key=lambda t: (t.span.start, -t.span.end)):
+        if timeline.span.end > reach:
+            kept.append(timeline)
+            reach = timeline.span.end
+    return kept
 
 
 def _inside(span: Span, others: list[Span]) -> bool:
