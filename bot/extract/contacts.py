@@ -90,12 +90,21 @@ def _phone_in(window: str, offset: int, regions: list[str]) -> Contact | None:
 
 
 def _trims(window: str) -> list[tuple[int, int]]:
-    """The window, then without up to three trailing or two leading digit groups."""
+    """The window, then without up to three trailing or two leading digit groups of a few stray
+    digits ("… 45 67 2 шт"); dropping more would read a phone into an account number."""
     groups = [(m.start(), m.end()) for m in re.finditer(r"\d+", window)]
     spans = [(0, len(window))]
     spans += [(0, groups[-1 - n][1]) for n in range(1, min(4, len(groups)))]
     spans += [(groups[n][0], len(window)) for n in range(1, min(3, len(groups)))]
-    return [(a, b) for a, b in spans if 7 <= sum(c.isdecimal() for c in window[a:b]) <= 15]
+    total = _digits(window)
+    return [(a, b) for a, b in spans if 7 <= (kept := _digits(window[a:b])) <= 15 and total - kept <= _MAX_STRAY]
+
+
+_MAX_STRAY = 3
+
+
+def _digits(text: str) -> int:
+    return sum(c.isdecimal() for c in text)
 
 
 # Tiers of a reading, best first.

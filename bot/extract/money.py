@@ -35,6 +35,12 @@ _PRICE_CUE = re.compile(rf"(?i:\b(?:cost|costs|price|priced|prices|стоит|с
 # What may follow a sum with no currency for it to be money: the clause ends, or it goes on
 # ("up to 15k for the lot", "до 700 тысяч на всё"); "20 тысяч коробок" counts boxes.
 _CLAUSE_GOES_ON = re.compile(r"\s*(?:[,.;!?)\n]|$|(?i:and|for|on|in|but|max|net|и|на|за|в|но|с|без)\b)")
+# "за всё" is the whole sum; "за упаковку", "per licence", "each", "в месяц" price one thing.
+_PER_UNIT_AFTER = re.compile(
+    r"(?i:\s{0,2}(?:each\b|apiece|a piece|per\b|a month|a year|monthly|/\s?[^\W\d]"
+    r"|за\s(?!(?:всё|все|весь|всю|всех|итого|total)\b)[^\W\d]|в месяц|в год))"
+)
+_PER_UNIT_BEFORE = re.compile(r"(?i:\bпо\s?$)")
 _CUE_REACH = 50
 _MAX_AMOUNTS = 20  # a message names a few amounts; past that it is a price list, not a budget
 _SENTENCE_END = re.compile(r"[.!?\n]")
@@ -68,9 +74,17 @@ def find_money(text: str) -> list[Money]:
             continue
         amount = _amount(match.group("num"), match.group("mult"))
         if amount is not None:
-            found.append(Money(amount, currency, Span(match.start(), match.end())))
+            found.append(Money(amount, currency, Span(match.start(), _money_end(match))))
     found += [m for m in _spelled_money(text) if m.currency]
     return sorted(found, key=lambda m: m.span.start)
+
+
+def _money_end(match: re.Match[str]) -> int:
+    """Where the amount ends: after its currency, not after a word that merely follows it."""
+    post = match.group("post")
+    if post and currency_of(post):
+        return match.end()
+    return match.end("mult") if match.group("mult") else match.end("num")
 
 
 def _currency_in(match: re.Match[str]) -> str | None:
@@ -93,6 +107,7 @@ def _spelled_money(text: str) -> list[Money]:
 def find_budget(text: str, money: list[Money]) -> Money | None:
     """The budget: money near a budget word first, then any money not quoted as a price."""
     unpriced = [m for m in money[:_MAX_AMOUNTS] if not _PRICE_CUE.search(_before(text, m.span))]
+    unpriced = [m for m in unpriced if not _per_unit(text, m.span)]
     cued = next((m for m in unpriced if _BUDGET_CUE.search(_before(text, m.span))), None)
     if cued:
         return cued
@@ -118,6 +133,11 @@ def _round_sums(text: str) -> list[Money]:
     ]
     found += [m for m in _spelled_money(text) if m.amount >= 1000]
     return [m for m in found if _CLAUSE_GOES_ON.match(text, m.span.end)]
+
+
+def _per_unit(text: str, span: Span) -> bool:
+    """A price of one thing, not a budget: "по 950 тг за упаковку", "£12 per licence", "€5 each"."""
+    return bool(_PER_UNIT_AFTER.match(text, span.end) or _PER_UNIT_BEFORE.search(_before(text, span)))
 
 
 def _before(text: str, span: Span) -> str:

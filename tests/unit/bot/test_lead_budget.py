@@ -56,3 +56,20 @@ def test_currency_by_sign_code_or_name(text: str, amount: str, currency: str) ->
 )
 def test_counts_and_dates_are_no_budget(text: str) -> None:
     assert extract(text, "ru" if "а" in text else "en").budget is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ваш менеджер обещал по 1 200 тг за коробку",
+        "£12 per licence is what we pay now",
+        "they sell it at €35 each",
+        "подписка 900 ₽ в месяц",
+    ],
+)
+def test_a_unit_price_is_no_budget(text: str) -> None:
+    assert _budget(text) is None
+
+
+def test_a_sum_for_everything_is_the_budget() -> None:
+    assert _budget("до 300 000 ₽ за всё") == (Decimal(300000), "RUB")
