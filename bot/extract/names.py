@@ -53,7 +53,8 @@ def find_name(text: str, contacts: Sequence[Span], is_product: Callable[[str], b
     """The name the customer gives: an introduction first, then one listed with a contact or the
     company, then the signature, then a name signing off the message. `is_product` rejects
     capitalized product names ("This is Office 300")."""
-    for candidate in (*_introduced(text), *_listed(text, contacts), *_signed(text), *_signing_off(text)):
+    found = (*_introduced(text), *_listed(text, contacts), *_signed(text), *_opening(text), *_signing_off(text))
+    for candidate in found:
         name = _clean(candidate)
         if name and not is_product(name):
             return name
@@ -118,6 +119,11 @@ def _is_person(text: str, at: int, name: str) -> bool:
     return any(e.start <= at + 1 and at + len(name) - 1 <= e.end for e in of_kind(text, "PER"))
 
 
+def _is_person_alone(name: str) -> bool:
+    """The model misses a name cut short by a full stop ("Галина. Пока …"); read alone it tells."""
+    return any(e.start == 0 and e.end >= len(name) - 1 for e in of_kind(name, "PER"))
+
+
 def _signed(text: str) -> list[str]:
     """The first line of the signature after a closing, or a name line that heads role, company or
     contact lines at the end of an email with no closing."""
@@ -153,6 +159,20 @@ def _signing_off(text: str) -> list[str]:
     if _CYRILLIC.search(last):
         return [last] if _is_person(text, start + text[start:end].find(last), last) else []
     return [last] if alone_on_line or len(last.split()) == 2 else []
+
+
+def _opening(text: str) -> list[str]:
+    """A name alone opening the message ("Галина. Пока ничего конкретного")."""
+    sentences = _sentences(text)
+    if len(sentences) < 2:
+        return []
+    start, end = sentences[0]
+    first = text[start:end].strip(" .!,\n")
+    if not regex.fullmatch(NAME, first) or len(first.split()) > 2:
+        return []
+    if _CYRILLIC.search(first):
+        return [first] if _is_person_alone(first) else []
+    return [first] if len(first.split()) == 2 else []
 
 
 def _clean(candidate: str) -> str | None:

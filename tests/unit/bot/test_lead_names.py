@@ -44,6 +44,7 @@ def test_signature_with_or_without_a_closing(text: str, name: str) -> None:
     ("text", "name"),
     [
         ("Пока только присматриваюсь. Ульяна", "Ульяна"),
+        ("Вероника. Хотела бы узнать про доставку.", "Вероника"),
         ("Will decide after the holidays.\n\nGreta", "Greta"),
         ("Tom Baker here, we need a quote.", "Tom Baker"),
         ("Hi! Ola Nordmann from Fjordlys AS.", "Ola Nordmann"),
@@ -60,6 +61,8 @@ def test_name_opening_or_signing_off(text: str, name: str) -> None:
         "Доставка: Екатеринбург, +7 912 000 11 22",
         "Склад Северный, тел. 8 (343) 222-33-44",
         "Поставка нужна в марте. Спасибо",
+        "Москва. Нужна доставка до склада.",
+        "Понятно. А сколько стоит доставка?",
         "Please send it to Riverside, +1 415 555 0144",
     ],
 )
