@@ -21,6 +21,7 @@ from bot.extract.money import accepts_quote, find_budget, find_money
 from bot.extract.names import find_name
 from bot.extract.products import merge_skus, product_words
 from bot.extract.quantities import find_quantity, find_team_size
+from bot.extract.regions import hinted_regions, language_regions
 from bot.extract.text import Span, mask, normalize
 from bot.extract.timeline import find_timeline, time_spans
 from bot.lead import Lead, LeadUpdate
@@ -54,7 +55,11 @@ def extract_update(
     emails = find_emails(own)
     money = find_money(own)
     taken = [*(e.span for e in emails), *(m.span for m in money), *time_spans(own)]
-    phones = find_phones(mask(own, taken), _phone_regions(language, default_region, regions))
+    # The lead so far counts too: an email or a currency named in an earlier turn.
+    hints = hinted_regions(
+        own, [*(e.value for e in emails), known.email or ""], [*(m.currency for m in money), known.budget_currency]
+    )
+    phones = find_phones(mask(own, taken), _phone_regions(language, default_region, regions, hints))
     taken += [p.span for p in phones]
     team = find_team_size(mask(own, taken))
     if mentioned is None:
@@ -64,7 +69,7 @@ def extract_update(
     authority = find_authority(own, _signature_role(own))
     is_product = _product_test(catalog)
     return LeadUpdate(
-        name=find_name(own, [c.span for c in (*emails, *phones)], is_product),
+        name=_new_name(find_name(own, [c.span for c in (*emails, *phones)], is_product), known.name),
         email=emails[0].value if emails else None,
         phone=phones[0].value if phones else None,
         company=find_company(own, is_product),
@@ -82,11 +87,19 @@ def extract_update(
     )
 
 
-def _phone_regions(language: str, default_region: str, regions: Mapping[str, str]) -> list[str]:
-    """The language's region first; the others catch a number written the other country's way."""
+def _phone_regions(language: str, default_region: str, regions: Mapping[str, str], hints: list[str]) -> list[str]:
+    """The language's configured region first, then the countries the conversation points at, then
+    the others: they catch a number written another country's way."""
     base = language.replace("_", "-").split("-")[0].lower()  # "ru-RU" → "ru"
-    ordered = [regions.get(base, default_region), default_region, *regions.values()]
+    ordered = [regions.get(base, default_region), *hints, default_region, *regions.values(), *language_regions(base)]
     return list(dict.fromkeys(ordered))
+
+
+def _new_name(found: str | None, known: str | None) -> str | None:
+    """None when the name is part of the one known: "Tomasz" signing off after "Tomasz Wróbel"."""
+    if found and known and set(found.split()) < set(known.split()):
+        return None
+    return found
 
 
 def _signature_role(text: str) -> str | None:

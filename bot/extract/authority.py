@@ -5,27 +5,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.extract.lexicon import load
+
+
+def _stems(key: str) -> str:
+    """An alternation of the `key` list of lexicon/roles.yaml, longest first, spaces as \\s."""
+    words = sorted(load("roles")[key], key=len, reverse=True)
+    return "|".join(re.escape(word).replace(r"\ ", r"\s") for word in words)
+
+
 # Nouns that make a phrase a job title; the alternation is reused by the company extractor.
-ROLE_WORDS = (
-    r"owner|co-?owner|ceo|cto|cfo|coo|cio|founder|co-?founder|director|president|vice president|vp"
-    r"|head|chief|partner|proprietor|manager|buyer|purchaser|purchasing|procurement|assistant"
-    r"|secretary|administrator|admin|officer|accountant|coordinator|executive|specialist"
-    r"|engineer|chef|barista|supervisor|controller|consultant|intern|employee"
-    r"|директор|владелец|владелица|собственник|основатель|учредитель|руководитель|начальник"
-    r"|управляющ(?:ий|ая)|менеджер|офис-менеджер|закупщик|снабженец|бухгалтер|администратор"
-    r"|секретарь|помощник|ассистент|заведующ(?:ий|ая)|шеф|специалист|сотрудник|партн[её]р"
-)
-_DECIDER_ROLE = re.compile(
-    r"\b(?:owner|co-?owner|ceo|founder|co-?founder|president|proprietor|managing director|director"
-    r"|head|chief|general manager|partner|директор|владел|собственник|основател|учредител|руководител"
-    r"|управляющ)",
-    re.IGNORECASE,
-)
-_ADVISER_ROLE = re.compile(
-    r"\b(?:purchasing|procurement|buyer|purchaser|assistant|secretary|intern|employee|закуп|снабжен"
-    r"|секретарь|помощник|ассистент|сотрудник)",
-    re.IGNORECASE,
-)
+ROLE_WORDS = _stems("titles")
+_DECIDER_ROLE = re.compile(rf"\b(?:{_stems('decides')})", re.IGNORECASE)
+_ADVISER_ROLE = re.compile(rf"\b(?:{_stems('advises')})", re.IGNORECASE)
+_SUPERIOR = rf"(?:{_stems('superiors')})"
 # "head of procurement" names a department; "owner of the cafe" or "CEO of Acme" does not.
 _OF_DEPARTMENT = r"(?:head|director|manager|vice president|vp|chief)"
 _AFTER_ROLE = r"(?:at|in|for|from|with|and|here|of)\b"
@@ -38,21 +31,33 @@ _STATED_ROLE = re.compile(
     rf"\s?[—–:-]?\s(?:the |an? |our )?|as (?:the |an? |our )?))(?P<role>{_ROLE})\b",
     re.IGNORECASE,
 )
+# Saying one decides, directly or not: "I sign off on this myself", "the order goes through me",
+# "решение по поставщику согласую я", "закупки у нас веду я", "подписываю сам".
 _DECIDES = re.compile(
-    r"(?i:\bi (?:decide|make (?:the |all the |final )?decisions?|sign off|approve|have the final say)\b"
-    r"|\b(?:i'm|i am) (?:the |a )?(?:final )?decision[- ]maker"
-    r"|\b(?:decision|call) is mine|\bit's my (?:call|decision)"
-    r"|\bрешение за мной|\bя (?:сам[а]? )?(?:решаю|принимаю решени)|\bрешаю я\b|\bпоследнее слово за мной"
-    r"|\bрешение принимаю я)"
+    r"(?i:\bi (?:decide|make (?:the |all the |final )?decisions?|sign off|sign the|approve|have the final say"
+    r"|hold the budget|do (?:all )?the (?:ordering|buying|purchasing))\b"
+    r"|\b(?:i'm|i am) (?:the |a )?(?:final )?decision[- ]maker|\b(?:i'm|i am) the one who (?:decides|signs|approves)"
+    r"|\b(?:decision|call) is mine|\bit's my (?:call|decision)|\bno one else to (?:convince|ask)"
+    r"|\b(?:goes|go|runs) through me\b|\bbudget holder"
+    r"|\bрешени\w{0,3}(?:\s[\w-]{1,20}){0,3}\sза\sмной|\bпоследнее слово за мной"
+    r"|\b(?:решаю|согласую|утверждаю|подписываю|подпишу|одобряю|визирую)(?!\s(?:с|со|у)\s)\b"
+    r"|\bпринимаю решени|\bрешение принимаю\b|\bбез согласовани|\bсогласовывать не с кем"
+    r"|\bзакуп\w{0,5}(?:\s[\w-]{1,20}){0,2}\sвед[уёе]\w{0,2}\sя\b|\bя\sвед[уе]\sзакуп)"
 )
+# Saying someone else decides: "I'll run it past my boss", "I'd need my director to approve it",
+# "it will have to go through our management board", "решать будет руководство", "утверждает главврач".
 _NEEDS_APPROVAL = re.compile(
-    r"(?i:\b(?:need|have|has|got) to (?:ask|check with|consult|run it by|get approval)"
-    r"|\bneed (?:approval|sign-?off)|\bnot the decision[- ]maker|\bi don't decide|\bi do not decide"
-    r"|\b(?:boss|manager|director|ceo|cfo|coo|owner|management|board|partner)s? (?:who )?"
-    r"(?:decides|will decide|makes the (?:final )?decision|has the final say|approves)"
-    r"|\bрешает (?:директор|руководител|начальни|владел|собственник|руководство|босс|шеф)"
-    r"|\bрешение принимает\b|\bне я решаю|\bнужно согласовать|\bнадо согласовать|\bсогласую с"
-    r"|\b(?:нужно|надо) (?:спросить|посоветоваться|уточнить у))"
+    rf"(?i:\b(?:need|have|has|got) to (?:ask|check with|consult|run it (?:by|past)|get approval|go through)"
+    rf"|\brun (?:it|this|that) (?:by|past)|\bneed (?:approval|sign-?off)|\bnot the decision[- ]maker"
+    rf"|\bi (?:don't|do not) decide|\b(?:go|goes) through (?:my|our|the) |\bsubject to (?:\w+ )?approval"
+    rf"|\bneed (?:my|our|the) (?:\w+ )?{_SUPERIOR}\w{{0,3}} to (?:approve|sign|agree|ok)"
+    rf"|\b{_SUPERIOR}\w{{0,3}} (?:who )?(?:decides|will decide|makes the (?:final )?decision|has the final say"
+    rf"|approves|(?:has|needs|will need|will have) to (?:approve|sign|agree))"
+    rf"|\b(?:решает|решит|утверждает|утвердит|подпишет|согласует|одобрит|подписывает)\s(?:\w+\s)?{_SUPERIOR}"
+    rf"|\bрешать будет|\bрешение (?:будет )?приним(?:ает|ать)|\bне (?:я )?(?:решаю|подписываю|утверждаю)"
+    rf"|\b(?:нужно|надо) согласовать"
+    rf"|\bсогласую (?:с|со|у)\s|\bпередам\s{_SUPERIOR}|\bдля\s{_SUPERIOR}"
+    rf"|\b(?:нужно|надо) (?:спросить|посоветоваться|уточнить у))"
 )
 
 

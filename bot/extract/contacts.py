@@ -61,42 +61,81 @@ def _valid_email(candidate: str) -> str | None:
 
 
 def find_phones(text: str, regions: Iterable[str]) -> list[Contact]:
-    """Valid phone numbers as E.164, trying each region in turn until one finds any.
+    """Phone numbers as E.164, each read the way that uses all its digits if any does.
 
-    Only numbers `phonenumbers` holds valid count: prices, dates and counts are not, and the
-    caller masks money and dates beforehand to be sure.
+    `regions` are tried in order for numbers written without a country code; a reading that
+    uses the whole run of digits beats one in an earlier region that drops some ("8 701 555 12 34"
+    is a Kazakh number, not a US one without its 8). Only numbers `phonenumbers` holds valid count,
+    or possible ones written with their country code or trunk prefix (new ranges open before the
+    metadata knows them): prices, dates and counts are not, and the caller masks them beforehand.
     """
+    ordered = list(dict.fromkeys(regions))
     windows = [(m.start(), m.group()) for m in _PHONE_WINDOW.finditer(text)][:_MAX_WINDOWS]
-    for region in regions:
-        found = [phone for start, window in windows if (phone := _phone_in(window, start, region))]
-        if found:
-            return found
-    return []
+    return [phone for start, window in windows if (phone := _phone_in(window, start, ordered))]
 
 
-def _phone_in(window: str, offset: int, region: str) -> Contact | None:
-    """The number in a stretch of digits, dropping stray groups at either end ("... 45 67 2 шт")."""
-    for start, end in _trims(window):
-        number = _parse(window[start:end], region)
-        if number:
-            return Contact(number, Span(offset + start, offset + end))
-    return None
+def _phone_in(window: str, offset: int, regions: list[str]) -> Contact | None:
+    """The best reading of a stretch of digits, dropping stray groups at either end if need be."""
+    best: tuple[tuple[int, int, int], Contact] | None = None
+    for trim, (start, end) in enumerate(_trims(window)):
+        for rank, region in enumerate(regions):
+            found = _parse(window[start:end], region, whole=trim == 0)
+            if found is None:
+                continue
+            tier, number = found
+            key = (tier, trim, rank)
+            if best is None or key < best[0]:
+                best = (key, Contact(number, Span(offset + start, offset + end)))
+    return best[1] if best else None
 
 
 def _trims(window: str) -> list[tuple[int, int]]:
-    """The window, then without up to three trailing or two leading digit groups."""
+    """The window, then without up to three trailing or two leading digit groups of a few stray
+    digits ("… 45 67 2 шт"); dropping more would read a phone into an account number."""
     groups = [(m.start(), m.end()) for m in re.finditer(r"\d+", window)]
     spans = [(0, len(window))]
     spans += [(0, groups[-1 - n][1]) for n in range(1, min(4, len(groups)))]
     spans += [(groups[n][0], len(window)) for n in range(1, min(3, len(groups)))]
-    return [(a, b) for a, b in spans if 7 <= sum(c.isdecimal() for c in window[a:b]) <= 15]
+    total = _digits(window)
+    return [(a, b) for a, b in spans if 7 <= (kept := _digits(window[a:b])) <= 15 and total - kept <= _MAX_STRAY]
 
 
-def _parse(candidate: str, region: str) -> str | None:
+_MAX_STRAY = 3
+
+
+def _digits(text: str) -> int:
+    return sum(c.isdecimal() for c in text)
+
+
+# Tiers of a reading, best first.
+_VALID, _POSSIBLE_INTERNATIONAL, _POSSIBLE_NATIONAL, _VALID_PART = range(4)
+_POSSIBLE = phonenumbers.ValidationResult.IS_POSSIBLE
+
+
+def _parse(candidate: str, region: str, *, whole: bool) -> tuple[int, str] | None:
+    """(tier, E.164) of one reading of the candidate in a region, None if it is no number there."""
+    candidate = candidate.strip()
+    international = candidate.startswith(("+", "00"))
+    if candidate.startswith("00"):  # the ITU international prefix most countries dial
+        candidate = "+" + candidate[2:]
     try:
         number = phonenumbers.parse(candidate, region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(number):
+    e164 = str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    if phonenumbers.is_valid_number(number):
+        return (_VALID if whole else _VALID_PART), e164
+    # A number possible only as a local one ("1234567") is too short to be anyone's contact.
+    if not whole or phonenumbers.is_possible_number_with_reason(number) != _POSSIBLE:
         return None
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    if international:
+        return _POSSIBLE_INTERNATIONAL, e164
+    return (_POSSIBLE_NATIONAL, e164) if _has_trunk_prefix(candidate, region) else None
+
+
+def _has_trunk_prefix(candidate: str, region: str) -> bool:
+    """Whether a national number starts with its country's trunk prefix ("0" in 07700 900123)."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    prefix: str | None = metadata.national_prefix if metadata else None
+    digits = "".join(c for c in candidate if c.isdecimal())
+    return prefix is not None and prefix != "" and digits.startswith(prefix)

@@ -6,16 +6,21 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from bot.extract.currencies import currency_of, symbols
+from bot.extract.numbers import number_phrases, power_value, power_words
 from bot.extract.text import Span
 
 _NUM = r"(?<![\w.,])(?P<num>\d{1,3}(?:[ ,.]\d{3})+(?:[.,]\d{1,2})?|\d{1,12}(?:[.,]\d{1,2})?)"
-_MULT = r"(?:\s?(?P<mult>k|к|тыс\.?|тысяч[аи]?|thousand|млн\.?|миллион(?:а|ов)?|million|mln|m)(?![\w]))"
-_PRE = r"(?P<pre>US\$|\$|€|£|₽|(?i:usd|eur|gbp|rub)\b)"
-_POST = (
-    r"(?P<post>\$|€|£|₽|(?i:usd|eur|gbp|rub|dollars?|bucks|euros?|pounds?|rubles?|roubles?"
-    r"|долл(?:ар(?:ов|а|ы)?)?\.?|евро|руб(?:л(?:ей|я|ь))?\.?|р\.)(?!\w))"
-)
-# Currency before or after; a number with neither is skipped in code (one pattern keeps it linear).
+# Thousands and millions, as words in any case form ("тысяч", "миллиона") or abbreviated ("15k").
+_MULT = rf"(?:\s?(?P<mult>(?i:{'|'.join(sorted(power_words(), key=len, reverse=True))}))\.?(?![\w]))"
+# A currency before or after the amount: a sign ("$", "₸", "zł"), an ISO code, or any one word,
+# kept only when it names a currency ("tenge", "злотых"); checked in code with `currency_of`.
+_SIGN = rf"(?:{'|'.join(re.escape(s) for s in sorted(symbols(), key=len, reverse=True))})"
+_NEXT_WORD = re.compile(rf"\s?({_SIGN}|[^\W\d_]{{1,20}}\.?)")
+_PRE = rf"(?P<pre>{_SIGN}|\b[A-Z]{{3}}\b|(?i:usd|eur|gbp|rub)\b)"
+_POST = rf"(?P<post>{_SIGN}|[^\W\d_]{{1,20}}\.?)"
+# One pattern keeps it linear; a number with no currency is skipped in code unless a budget cue
+# stands before it and it is a round sum of thousands ("до 700 тысяч", "up to 15k").
 _MONEY = re.compile(rf"(?:{_PRE}\s?)?{_NUM}{_MULT}?(?:\s?{_POST})?")
 _BUDGET_NUMBER = re.compile(
     rf"(?i:\b(?:budget|бюджет)[а-я]{{0,2}}\s?(?:is|of|:|—|-|около|примерно|around|about|~)?\s?){_NUM}{_MULT}?"
@@ -27,17 +32,18 @@ _BUDGET_CUE = re.compile(
     rf"|до|около|примерно|порядка|в пределах|не более|не больше|потратить|готовы)){_GAP}"
 )
 _PRICE_CUE = re.compile(rf"(?i:\b(?:cost|costs|price|priced|prices|стоит|стоят|цена|стоимость|цену)){_GAP}")
+# What may follow a sum with no currency for it to be money: the clause ends, or it goes on
+# ("up to 15k for the lot", "до 700 тысяч на всё"); "20 тысяч коробок" counts boxes.
+_CLAUSE_GOES_ON = re.compile(r"\s*(?:[,.;!?)\n]|$|(?i:and|for|on|in|but|max|net|и|на|за|в|но|с|без)\b)")
+# "за всё" is the whole sum; "за упаковку", "per licence", "each", "в месяц" price one thing.
+_PER_UNIT_AFTER = re.compile(
+    r"(?i:\s{0,2}(?:each\b|apiece|a piece|per\b|a month|a year|monthly|/\s?[^\W\d]"
+    r"|за\s(?!(?:всё|все|весь|всю|всех|итого|total)\b)[^\W\d]|в месяц|в год))"
+)
+_PER_UNIT_BEFORE = re.compile(r"(?i:\bпо\s?$)")
 _CUE_REACH = 50
 _MAX_AMOUNTS = 20  # a message names a few amounts; past that it is a price list, not a budget
 _SENTENCE_END = re.compile(r"[.!?\n]")
-_SYMBOLS = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP", "₽": "RUB", "р": "RUB"}
-# Currency words by their stem, so every inflection ("доллара", "долларов", "rubles") maps.
-_STEMS = (("usd", "USD"), ("dollar", "USD"), ("buck", "USD"), ("долл", "USD"), ("eur", "EUR"),
-          ("евро", "EUR"), ("gbp", "GBP"), ("pound", "GBP"), ("rub", "RUB"), ("roubl", "RUB"),
-          ("руб", "RUB"))  # fmt: skip
-_MULTIPLIERS = {"k": 1_000, "к": 1_000, "тыс": 1_000, "thousand": 1_000, "тысяч": 1_000, "тысяча": 1_000,
-                "тысячи": 1_000, "m": 1_000_000, "млн": 1_000_000, "million": 1_000_000, "mln": 1_000_000,
-                "миллион": 1_000_000, "миллиона": 1_000_000, "миллионов": 1_000_000}  # fmt: skip
 _ACCEPTS = re.compile(
     r"(?i:\b(?:the )?(?:price|quote|offer|terms) (?:works|is (?:fine|ok|okay|good|acceptable)|looks good)"
     r"|\bwe accept\b|\bi accept\b|\baccepted\b|(?:^|[.!]\s{0,3})deal\b|\bit's a deal|\blet's (?:do it|proceed|go ahead)"
@@ -59,24 +65,55 @@ class Money:
 
 
 def find_money(text: str) -> list[Money]:
-    """Amounts written with a currency ("$5k", "4000 USD", "26 000 долларов"), in order."""
+    """Amounts written with a currency ("$5k", "4000 USD", "26 000 долларов", "700 тысяч тенге",
+    "полтора миллиона рублей"), in order."""
     found: list[Money] = []
     for match in _MONEY.finditer(text):
-        if not (match.group("pre") or match.group("post")):
+        currency = _currency_in(match)
+        if currency is None:
             continue
         amount = _amount(match.group("num"), match.group("mult"))
         if amount is not None:
-            currency = _currency(match.group("pre") or match.group("post"))
-            found.append(Money(amount, currency, Span(match.start(), match.end())))
+            found.append(Money(amount, currency, Span(match.start(), _money_end(match))))
+    found += [m for m in _spelled_money(text) if m.currency]
+    return sorted(found, key=lambda m: m.span.start)
+
+
+def _money_end(match: re.Match[str]) -> int:
+    """Where the amount ends: after its currency, not after a word that merely follows it."""
+    post = match.group("post")
+    if post and currency_of(post):
+        return match.end()
+    return match.end("mult") if match.group("mult") else match.end("num")
+
+
+def _currency_in(match: re.Match[str]) -> str | None:
+    pre, post = match.group("pre"), match.group("post")
+    return (currency_of(pre) if pre else None) or (currency_of(post) if post else None)
+
+
+def _spelled_money(text: str) -> list[Money]:
+    """Sums written in words ("fifteen thousand dollars", "около полутора миллионов"), with the
+    currency after them if one is."""
+    found: list[Money] = []
+    for phrase in number_phrases(text):
+        after = _NEXT_WORD.match(text, phrase.end)
+        currency = currency_of(after.group(1)) if after else None
+        end = after.end() if after and currency else phrase.end
+        found.append(Money(phrase.value, currency, Span(phrase.start, end)))
     return found
 
 
 def find_budget(text: str, money: list[Money]) -> Money | None:
     """The budget: money near a budget word first, then any money not quoted as a price."""
     unpriced = [m for m in money[:_MAX_AMOUNTS] if not _PRICE_CUE.search(_before(text, m.span))]
+    unpriced = [m for m in unpriced if not _per_unit(text, m.span)]
     cued = next((m for m in unpriced if _BUDGET_CUE.search(_before(text, m.span))), None)
     if cued:
         return cued
+    bare_sum = next((m for m in _round_sums(text) if _BUDGET_CUE.search(_before(text, m.span))), None)
+    if bare_sum and not money:
+        return bare_sum
     bare = _BUDGET_NUMBER.search(text)
     if bare:
         amount = _amount(bare.group("num"), bare.group("mult"))
@@ -84,6 +121,23 @@ def find_budget(text: str, money: list[Money]) -> Money | None:
             return Money(amount, None, Span(bare.start("num"), bare.end()))
     # Without a budget word, an amount quoted as a price or asked about is ours, not theirs.
     return next((m for m in unpriced if not _asked(text, m.span)), None)
+
+
+def _round_sums(text: str) -> list[Money]:
+    """Sums of thousands or more with no currency ("700 тысяч", "15k", "полтора миллиона") that
+    end their clause, so they are money and no count of things."""
+    found = [
+        Money(amount, None, Span(m.start(), m.end("mult")))
+        for m in _MONEY.finditer(text)
+        if m.group("mult") and (amount := _amount(m.group("num"), m.group("mult"))) is not None
+    ]
+    found += [m for m in _spelled_money(text) if m.amount >= 1000]
+    return [m for m in found if _CLAUSE_GOES_ON.match(text, m.span.end)]
+
+
+def _per_unit(text: str, span: Span) -> bool:
+    """A price of one thing, not a budget: "по 950 тг за упаковку", "£12 per licence", "€5 each"."""
+    return bool(_PER_UNIT_AFTER.match(text, span.end) or _PER_UNIT_BEFORE.search(_before(text, span)))
 
 
 def _before(text: str, span: Span) -> str:
@@ -104,14 +158,6 @@ def accepts_quote(text: str) -> bool | None:
     return True if _ACCEPTS.search(text) else None
 
 
-def _currency(word: str) -> str | None:
-    """ISO 4217 code of a currency symbol or word."""
-    word = word.lower().rstrip(".")
-    if word in _SYMBOLS:
-        return _SYMBOLS[word]
-    return next((code for stem, code in _STEMS if word.startswith(stem)), None)
-
-
 def _amount(number: str, multiplier: str | None) -> Decimal | None:
     """Parse "26 000", "4,000.50", "1.5" (with a multiplier) into a Decimal."""
     digits = number.replace(" ", "")
@@ -124,6 +170,6 @@ def _amount(number: str, multiplier: str | None) -> Decimal | None:
     except InvalidOperation:
         return None
     if multiplier:
-        amount *= _MULTIPLIERS.get(multiplier.lower().rstrip("."), 1)
+        amount *= power_value(multiplier) or 1
     # "1.5k" is 1500, not 1500.0
     return amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount

@@ -17,11 +17,10 @@ UNIT_WORDS = frozenset(
     """
     pcs pc piece pieces unit units item items kg kgs kilo kilos kilogram kilograms g gram grams lb lbs
     pack packs packet packets box boxes kit kits bag bags set sets bottle bottles case cases carton
-    cartons machine machines licence licences license licenses
+    cartons licence licences license licenses
     шт штук штука штуки кг килограмм килограмма килограммов кило грамм упаковка упаковки упаковок
     пачка пачки пачек коробка коробки коробок комплект комплекта комплектов набор набора наборов
-    мешок мешка мешков единица единицы единиц позиция позиции позиций машина машины машин машину
-    кофемашина кофемашины кофемашин кофемашину аппарат аппарата аппаратов бутылка бутылки бутылок
+    мешок мешка мешков единица единицы единиц позиция позиции позиций бутылка бутылки бутылок
     """.split()
 )
 _TIME_UNITS = frozenset({"year", "years", "month", "months", "day", "days", "week", "weeks", "hour"})

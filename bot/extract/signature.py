@@ -5,16 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-CLOSING = (
-    r"(?:best|kind|warm|warmest|many|with)?\s?(?:regards|wishes|thanks)"
-    r"|thanks(?: again| a lot| in advance)?|thank you|cheers|sincerely|yours(?: sincerely| truly| faithfully)?"
-    r"|all the best|best|respectfully|take care"
-    r"|с уважением|с наилучшими пожеланиями|всего (?:доброго|хорошего|наилучшего)"
-    r"|спасибо(?: заранее)?|благодарю|хорошего дня|до связи"
+import regex
+
+from bot.extract.lexicon import load
+
+# Closings are data (lexicon/closings.yaml); longest first so "best regards" wins over "best".
+CLOSING = "|".join(
+    re.escape(phrase).replace(r"\ ", r"\s") for phrase in sorted(load("closings")["closings"], key=len, reverse=True)
 )
 # The closing alone on its line, optionally followed on the same line by what it closes with.
 # What follows on the same line must look like a signature ("Thanks, Mark"), not a sentence.
-_CLOSING_LINE = re.compile(rf"^\s*(?i:{CLOSING})\s?(?:[,.!-]\s*(?P<rest>[A-ZА-ЯЁ][^.!?]{{0,60}})?)?\s*$")
+_CLOSING_LINE = regex.compile(rf"^\s*(?i:{CLOSING})\s?(?:[,.!-]\s*(?P<rest>\p{{Lu}}[^.!?]{{0,60}})?)?\s*$")
 _DASHES = re.compile(r"^\s*--\s*$")
 MAX_SIGNATURE_LINES = 5
 # A closing further up than this is part of the body ("Thanks!" before the actual request).

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
+
+from bot.extract.numbers import spelled_words, word_value
+
+
+def _whole(value: Decimal) -> bool:
+    return value == value.to_integral_value() and value < 1000
+
+
 
 # One-to-one character replacements, so offsets in the normalized text match the original.
 _TRANSLATE = str.maketrans(
@@ -22,31 +31,13 @@ _TRANSLATE = str.maketrans(
     }
 )
 
-# A capitalized word of a proper name: Latin or Cyrillic, bounded so matching stays linear.
-CAP_WORD = r"[A-ZА-ЯЁ][a-zа-яё]{1,30}(?:[-'][A-ZА-ЯЁa-zа-яё][a-zа-яё]{0,30})?"
-# A word of a company name may also be all capitals or start with a digit ("3M", "IBM").
-ORG_WORD = r"(?:[A-ZА-ЯЁ0-9][\w&'+-]{0,30}|&)"
+# A capitalized word of a proper name in any script ("Wróbel", "Ковалёва", "O'Neil"), bounded so
+# matching stays linear. Unicode classes: compile with the `regex` module.
+CAP_WORD = r"\p{Lu}(?:\p{Ll}{1,30}(?:[-']\p{L}\p{Ll}{0,30})?|'\p{Lu}\p{Ll}{1,30})"
 
-EN_NUMBERS: dict[str, int] = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12, "couple": 2, "pair": 2,
-}  # fmt: skip
-
-RU_NUMBERS: dict[str, int] = {
-    "один": 1, "одна": 1, "одну": 1, "одно": 1, "одного": 1, "одной": 1,
-    "два": 2, "две": 2, "двух": 2, "пару": 2, "пара": 2, "пары": 2,
-    "три": 3, "трех": 3, "трёх": 3, "четыре": 4, "четырех": 4, "четырёх": 4,
-    "пять": 5, "пяти": 5, "шесть": 6, "шести": 6, "семь": 7, "семи": 7,
-    "восемь": 8, "восьми": 8, "девять": 9, "девяти": 9, "десять": 10, "десяти": 10,
-    "одиннадцать": 11, "двенадцать": 12, "пятнадцать": 15, "двадцать": 20, "двадцати": 20,
-    "тридцать": 30, "тридцати": 30, "сорок": 40, "сорока": 40, "пятьдесят": 50,
-    "пятидесяти": 50, "сто": 100, "ста": 100, "полтора": 1, "полторы": 1,
-}  # fmt: skip
-
-NUMBER_WORDS: dict[str, int] = {**EN_NUMBERS, **RU_NUMBERS}
+# Single number words with whole values, as typed ("три", "forty"). Thousands and millions are
+# multipliers of the number before them ("две тысячи"), read by `numbers.phrase_value`.
+NUMBER_WORDS: dict[str, int] = {word: int(v) for word, v in spelled_words().items() if _whole(v)}
 # "a"/"an" count as one only right before a product or unit ("an Office 300").
 ARTICLES = frozenset({"a", "an"})
 NUMBER_WORD_RE = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
@@ -77,8 +68,10 @@ def mask(text: str, spans: Iterable[Span]) -> str:
 
 
 def word_number(word: str) -> int | None:
-    """The value of a number word in English or Russian ("two", "три"), else None."""
-    return NUMBER_WORDS.get(word.lower())
+    """The whole value of a number word in English or Russian ("two", "трёх"), else None:
+    "полтора" is 1.5, so it is no count."""
+    value = word_value(word)
+    return int(value) if value is not None and _whole(value) else None
 
 
 def parse_count(token: str) -> int | None:

@@ -11,6 +11,14 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.extract.calendar_phrases import (
+    DAY_OF_MONTH,
+    day_of_month_phrases,
+    end_of_next,
+    month_phrases,
+    weekday_phrases,
+)
+from bot.extract.calendar_words import alternation, months
 from bot.extract.text import COUNT_RE, Span, word_number
 
 _UNIT_DAYS = (
@@ -41,22 +49,15 @@ _END_OF = re.compile(
     r"(?i:\b(?:by |until |before |до |к )?(?:the )?(?:end of (?:the |this )?(?P<en>month|year|quarter)"
     r"|конц[аеу] (?P<ru>месяца|года|квартала)))"
 )
-_MONTHS_EN = (
-    "jan(?:uary)?", "feb(?:ruary)?", "mar(?:ch)?", "apr(?:il)?", "may", "june?", "july?", "aug(?:ust)?",
-    "sep(?:t(?:ember)?)?", "oct(?:ober)?", "nov(?:ember)?", "dec(?:ember)?",
-)  # fmt: skip
-_MONTHS_RU = ("январ", "феврал", "март", "апрел", "ма[йя]", "июн", "июл", "август", "сентябр", "октябр",
-              "ноябр", "декабр")  # fmt: skip
-_MONTH_EN = "|".join(_MONTHS_EN)
-_MONTH_RU = "|".join(_MONTHS_RU)
+_MONTH_NAME = alternation(months())
 _DATE_CUE = r"(?:(?:by|before|until|till|on|from|starting|start|no later than|с|со|к|до|по|на|не позднее|начиная с)\s)?"
 _DAY = r"(?P<d>[0-3]?\d)(?:st|nd|rd|th|-?го|-е)?"
 _YEAR = r"(?:,?\s(?P<y>20\d\d))?"
 # "December 15", "Dec 15th, 2026"
-_DATE_MD = re.compile(rf"(?i:\b{_DATE_CUE}(?P<men>{_MONTH_EN})\.?\s{_DAY}\b{_YEAR})")
+_DATE_MD = re.compile(rf"(?i:\b{_DATE_CUE}(?P<month>{_MONTH_NAME})\.?\s{_DAY}\b{_YEAR})")
 # "15 December", "15th of Dec", "1 декабря", "1-го марта 2027 года"
 _DATE_DM = re.compile(
-    rf"(?i:\b{_DATE_CUE}{_DAY}\s(?:of\s)?(?:(?P<men>{_MONTH_EN})\.?|(?P<mru>{_MONTH_RU})[а-я]{{0,2}})\b{_YEAR})"
+    rf"(?i:\b{_DATE_CUE}{_DAY}\s(?:of\s)?(?P<month>{_MONTH_NAME})\.?(?![\w]){_YEAR})"
 )
 _NUMERIC_DATE = re.compile(
     r"\b(?P<a>[0-3]?\d)(?P<sep>[./])(?P<b>[01]?\d)(?P=sep)(?P<y>20\d\d)\b"
@@ -67,6 +68,9 @@ _FREQUENCY = re.compile(
     r"|\b(?:daily|weekly|monthly|yearly|annually|ежедневно|еженедельно|ежемесячно|ежегодно)\b)"
 )
 _OTHER_NUMBERS = re.compile(rf"(?i:\b\d{{1,2}}:\d{{2}}\b|\b\d{{1,3}}\s?%|\b{_DURATION})")
+
+
+_DEADLINE = re.compile(r"(?i:(?:by|before|until|till|no later than|not later than|до|к|ко|не позднее)\b)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,31 +84,59 @@ class Timeline:
 
 def time_spans(text: str) -> list[Span]:
     """Spans of every date, duration, frequency, clock time and percentage in the text."""
-    patterns = (_RELATIVE, _DATE_MD, _DATE_DM, _NUMERIC_DATE, _FREQUENCY, _OTHER_NUMBERS)
+    patterns = (_RELATIVE, _DATE_MD, _DATE_DM, _NUMERIC_DATE, _FREQUENCY, _OTHER_NUMBERS, DAY_OF_MONTH)
     return [Span(m.start(), m.end()) for pattern in patterns for m in pattern.finditer(text)]
 
 
 def find_timeline(text: str, now: datetime) -> Timeline | None:
-    """The first timeline the text states; frequencies ("every month") are not timelines."""
+    """The timeline the text states; frequencies ("every month") are not timelines.
+
+    A time from now ("через три недели", "ASAP", "next week") wins over a calendar one said in
+    the same message ("в феврале, то есть через три недели"): it is exact, while a month is read
+    against today's date. Then a deadline ("before the end of March") wins over a plain date
+    ("refitted in April"), then the first said; a phrase inside a longer one gives way to it.
+    """
     today = now.date()
     frequencies = [Span(m.start(), m.end()) for m in _FREQUENCY.finditer(text)]
-    found = [
+    from_now = [
         *(_found(m, _relative_days(m)) for m in _RELATIVE.finditer(text)),
         *(_found(m, 7) for m in _URGENT.finditer(text)),
         *(_found(m, _next_days(m, today)) for m in _NEXT.finditer(text)),
         *(_found(m, _end_of_days(m, today)) for m in _END_OF.finditer(text)),
+        *(_found(m, days) for days, m in end_of_next(text, today)),
+    ]
+    by_calendar = [
         *(_found(m, _date_days(m, today)) for m in _DATE_MD.finditer(text)),
         *(_found(m, _date_days(m, today)) for m in _DATE_DM.finditer(text)),
         *(_found(m, _numeric_days(m, today)) for m in _NUMERIC_DATE.finditer(text)),
+        *(_found(m, days) for days, m in month_phrases(text, today)),
+        *(_found(m, days) for days, m in weekday_phrases(text, today)),
+        *(_found(m, days) for days, m in day_of_month_phrases(text, today)),
     ]
-    valid = [t for t in found if t is not None and not _inside(t.span, frequencies)]
-    return min(valid, key=lambda t: t.span.start) if valid else None
+    for found in (from_now, by_calendar):
+        valid = [t for t in found if t is not None and not _inside(t.span, frequencies)]
+        widest = _outermost(valid)
+        if widest:
+            return min(widest, key=lambda t: (not _DEADLINE.match(t.text), t.span.start, -t.span.end))
+    return None
 
 
 def _found(match: re.Match[str], days: int | None) -> Timeline | None:
     if days is None or days < 0:
         return None
-    return Timeline(days, match.group().strip(), Span(match.start(), match.end()))
+    # "on 3 March." keeps no sentence's full stop (an abbreviation's dot goes too: harmless).
+    return Timeline(days, match.group().strip().rstrip("."), Span(match.start(), match.end()))
+
+
+def _outermost(found: list[Timeline]) -> list[Timeline]:
+    """The timelines not inside a longer one ("в конце января", not its "января"), in one sweep."""
+    kept: list[Timeline] = []
+    reach = -1
+    for timeline in sorted(found, key=lambda t: (t.span.start, -t.span.end)):
+        if timeline.span.end > reach:
+            kept.append(timeline)
+            reach = timeline.span.end
+    return kept
 
 
 def _inside(span: Span, others: list[Span]) -> bool:
@@ -165,9 +197,7 @@ def _end_of(unit: str, today: date) -> int:
 
 
 def _date_days(match: re.Match[str], today: date) -> int | None:
-    name = (match.group("men") or match.group("mru")).lower()
-    patterns = _MONTHS_EN if match.group("men") else _MONTHS_RU
-    month = next((i + 1 for i, p in enumerate(patterns) if re.match(p, name)), None)
+    month = months().get(match.group("month").lower().rstrip("."))
     return _days_until(today, month, int(match.group("d")), match.group("y"))
 
 

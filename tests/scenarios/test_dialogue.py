@@ -418,7 +418,8 @@ async def test_lead_grows_turn_by_turn_until_hot(shared_runtime: Runtime) -> Non
 
     await chat.say("I'm Anna Berg from Acme BV, anna.berg@acme.example")
     lead = await chat.lead()
-    assert (lead.name, lead.email, lead.company) == ("Anna Berg", "anna.berg@acme.example", "Acme BV")
+    # "BV" is a legal form, stripped like every legal form
+    assert (lead.name, lead.email, lead.company) == ("Anna Berg", "anna.berg@acme.example", "Acme")
     assert lead.hot and lead.score == 75
     assert chat.last[0].text == say("contact_thanks", "en")
     assert say("hot", "en") in chat.last_reply  # told once that a manager will call

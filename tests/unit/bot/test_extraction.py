@@ -113,7 +113,7 @@ def test_name_helper_rejects_products() -> None:
     [
         ("Hi, we're Acme Logistics, 60 people in the office.", "Acme Logistics"),
         ("I'm Jane from Acme, we need toner", "Acme"),
-        ("I'm the office manager at Acme Corp", "Acme Corp"),
+        ("I'm the office manager at Acme Corp", "Acme"),  # "Corp" is a legal form, stripped like "LLC"
         ("Our company Northwind needs 3 printers", "Northwind"),
         ("We are Acme Logistics LLC.", "Acme Logistics"),
         ("I am CEO of Northwind Traders", "Northwind Traders"),
