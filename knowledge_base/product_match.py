@@ -327,6 +327,18 @@ class ProductMatcher:
         keys = None if term.is_number else self._fuzzy(term.word)
         return [term if keys is None else replace(term, keys=keys)]
 
+    def _inflected(self, probe: str) -> frozenset[str] | None:
+        """A transliterated Russian word that is a catalog word plus an ending ("startovye" for
+        "start", "kontrollera" for "controller"): Russian adds endings a stemmer of the other
+        language cannot remove."""
+        sound = _sound(probe)
+        for candidate, keys in self._vocabulary.items():
+            near = len(candidate) >= 4 and _first(candidate) == _first(probe)
+            ending = 0 < len(probe) - len(candidate) <= 4
+            if near and ending and fuzz.ratio(sound[: len(candidate)], _sound(candidate)) >= 85:
+                return keys
+        return None
+
     def _fuzzy(self, word: str) -> frozenset[str] | None:
         if word in self._fuzzy_cache:
             return self._fuzzy_cache[word]
@@ -338,16 +350,29 @@ class ProductMatcher:
         found: frozenset[str] | None = None
         if len(word) >= shortest:
             # Same first letter and a length within two: a typo or a transliteration, not a new word.
-            near = [c for c in self._vocabulary if c[0] == probe[0] and abs(len(c) - len(probe)) <= 2]
-            best = process.extractOne(probe, near, scorer=fuzz.ratio, score_cutoff=threshold * 100)
+            near = [c for c in self._vocabulary if _first(c) == _first(probe) and abs(len(c) - len(probe)) <= 2]
+            best = process.extractOne(probe, near, scorer=fuzz.ratio, processor=_sound, score_cutoff=threshold * 100)
             if best is not None:
                 found = self._vocabulary[best[0]]
+            elif is_cyrillic(word):
+                found = self._inflected(probe)
         self._fuzzy_cache[word] = found
         return found
 
 
 def _is_amount(term: Term, text: str) -> bool:
     return term.is_dimension and bool(re.match(r"\s+(?:of|из)\b", text[term.stop:term.stop + 5]))
+
+
+def _sound(word: str) -> str:
+    """Spelling differences transliteration leaves ("konnektor" ~ "connector"), evened out."""
+    return word.replace("ph", "f").replace("c", "k").replace("y", "i").replace("w", "v").replace("x", "ks")
+
+
+def _first(word: str) -> str:
+    """A word's first letter, with the letters transliteration confuses made one ("к" gives
+    "k" where English writes "c": "контроллер" ~ "controller")."""
+    return "k" if word[0] == "c" else word[0]
 
 
 def _latin(word: str) -> str:

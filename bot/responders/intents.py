@@ -82,6 +82,8 @@ LEAD_TIME = _rx(
 )
 AVAILABILITY = _rx(
     r"\bin stock\b", r"\bavailab\w*", r"\bhow many\b.{0,40}\b(have|left|stock)\b", r"\bon hand\b",
+    r"\bhow many\b.{0,60}\b(ship|send|deliver)\w*\b.{0,20}\b(right away|now|today|immediately|at once)\b",
+    r"\bсколько\b.{0,60}\b(отгруз|отправ)\w*\b.{0,20}\b(сразу|сейчас|сегодня)\b",
     r"\bв наличии\b", r"\bостат\w*",
     r"\bналичи\w*", r"\bесть ли\b", r"\bсколько\b.{0,30}\b(есть|осталось|на складе)\b", r"\bна складе\b",
 )
@@ -166,10 +168,12 @@ def classify(
 
 
 def _product_intent(text: str, is_question: bool, gave_quantity: bool = False) -> Intent:
-    if LEAD_TIME.search(text):
-        return Intent.LEAD_TIME
+    # A service question first: "how long after delivery can defective X be replaced?" asks
+    # about the returns policy, not the lead time of X.
     if is_question and SERVICE_TOPIC.search(text):  # "how much is installation of X?"
         return Intent.POLICY
+    if LEAD_TIME.search(text):
+        return Intent.LEAD_TIME
     if UPSELL.search(text) and is_question:  # before stock: "есть ли модель мощнее X?" asks for the upgrade
         return Intent.UPSELL
     if AVAILABILITY.search(text):

@@ -128,6 +128,8 @@ def _is_count(
         return True
     if re.match(r"\s[^\W\d_]{2,20}\s(?:of|из)\b", after):
         return True  # "250 rolls of ...", "40 packs of ..."
+    if re.match(r"\s(?:of (?:them|those|these)|из них|штук из них)\b", after) and products:
+        return True  # "the 2 l/h ones, 25 000 of them"
     return _next_to_product(number, text, products)
 
 
