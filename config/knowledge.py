@@ -32,6 +32,11 @@ class KnowledgeBase:
     index: VectorIndex
     embedding: BaseEmbedding
 
+    def warm_up(self) -> None:
+        """Load the models and the product vectors now, so the first customer does not wait for them."""
+        self.catalog.find("warm up")
+        self.retriever.search_sync("warm up", 1)
+
     def close(self) -> None:
         self.index.close()
 

@@ -71,6 +71,7 @@ async def _running(app: FastAPI, settings: Settings, outbox: ChannelOutbox) -> A
         asyncio.create_task(runtime.crm_outbox.run(runtime.board, stop), name="crm-relay"),
         asyncio.create_task(recover_pending(runtime, interval, stop), name="recovery"),
     ]
+    await asyncio.to_thread(runtime.kb.warm_up)
     names = [channel.name for channel in app.state.channels]
     log.info("serve.ready", channels=names, url=f"http://{settings.host}:{settings.port}/")
     try:

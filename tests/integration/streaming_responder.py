@@ -13,7 +13,9 @@ from bot.responders.offline import OfflineResponder
 from bot.responders.tools import SalesTools
 from bot.turn import Reply, TurnContext
 
-WORD_PAUSE_S = 0.06
+# Slow enough that even a one-line reply stays a draft for a couple of seconds: the browser test
+# must see it growing before the stored line replaces it.
+WORD_PAUSE_S = 0.3
 
 
 class WordByWord:

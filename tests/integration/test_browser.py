@@ -266,8 +266,13 @@ async def test_exact_quote_in_the_widget_then_the_lead_on_the_board_and_its_stag
     )
     await settled(customer)
 
-    await staff.goto(f"{server.url}/board")
     card = staff.locator("section[data-stage='new'] article.card", has_text=email)
+    for _ in range(REPLY_MS // 1000):  # the board is a page: staff reload it
+        await staff.goto(f"{server.url}/board")
+        if await card.count():
+            break
+        print("BOARD-RELOAD")
+        await staff.wait_for_timeout(1000)
     await expect(card).to_have_count(1)
     await expect(card).to_contain_text("Jane Doe")
     await expect(card).to_contain_text("Acme Logistics")
@@ -477,7 +482,7 @@ async def test_a_streamed_reply_grows_in_place_and_is_replaced_by_the_stored_lin
     page = await open_chat(context, streaming_server)
     await page.evaluate(WATCH_DRAFTS)
     await say(page, "What is your warranty on panels?")
-    await expect(page.locator(f"{SHADOW} li.msg[data-draft]")).to_have_count(1)
+    await expect(page.locator(f"{SHADOW} li.msg[data-draft]")).to_have_count(1, timeout=REPLY_MS)
     await expect(bot_line(page, re.compile("."))).to_have_count(1)
     lines = await settled(page)
     await expect(page.locator(f"{SHADOW} li.msg[data-draft]")).to_have_count(0)
