@@ -1,4 +1,4 @@
-"""The customer's company: a legal form with its name (ТОО «Ромашка», Nordlys Oy), "we're Acme",
+"""The customer's company: a legal form with its name (ТОО «Василёк», Nordlys Oy), "we're Acme",
 "I manage facilities for Acme", an organisation Natasha finds in quotes, a "Role, Company" line.
 
 Never read from the email domain: a gmail address says nothing, and a domain is not a name.
@@ -31,17 +31,17 @@ _CUE_BEFORE_QUOTES = r"(?i:\b(?:from|из|от|компани[яиюей]|фир
 _PATTERNS = [
     regex.compile(p)
     for p in (
-        # a legal form with its name: ТОО «Ромашка», ООО Ромашка, UAB Kauno laboratorija
+        # a legal form with its name: ТОО «Василёк», ООО Василёк, UAB Kauno laboratorija
         rf"{_FORM_BEFORE}\s?{_QUOTED}",
         rf"{_FORM_BEFORE}\s({_NAME_AFTER_FORM})",
         rf"{_QUOTED},?\s(?:{after_forms()})(?![\w])",
         rf"(?<![\p{{L}}\d])({ORG}),?\s{_FORM_AFTER}",
         # «Вкусно и точка» after "from"/"из" or a word for a business: quotes make it a name
         rf"{_CUE_BEFORE_QUOTES}\s(?:[\p{{Ll}}-]{{1,20}}\s){{0,2}}{_QUOTED}",
-        # компания Ромашка, our company Acme, company called Acme
+        # компания Василёк, our company Acme, company called Acme
         r"(?i:\b(?:компани[яиюей]|фирм[аыуе]|организаци[яиюей]|company|firm)"
         rf"(?:\s(?:called|named|name is|is|под названием|называется))?)\s?:?\s({ORG})",
-        # we're Acme Logistics, I'm with Acme, we're from Acme
+        # we're Harbor Freight, I'm with Acme, we're from Acme
         rf"\b(?i:we're|we are|we're from|we are from|i'm with|i am with|i'm from|i am from)\s({ORG})",
         # work at Acme, office manager at Acme Corp, representing Acme
         rf"(?i:\b(?:work(?:s|ing)?|employed|here|{ROLE_WORDS})\s(?:at|for|in)"
@@ -56,7 +56,7 @@ _PATTERNS = [
         rf"\b(?i:ceo|cto|cfo|coo|founder|co-founder|owner|co-owner|president|director) of ({ORG})",
     )
 ]
-# "Purchasing, Bluefin Studio" / "Head of Sales | Acme" / "CEO at Acme" in a signature
+# "Purchasing, Northgate Studio" / "Head of Sales | Acme" / "CEO at Acme" in a signature
 _ROLE_LINE = regex.compile(rf"^\s*(?P<role>[^,|@\n]{{2,40}}?)\s?(?:,|\||—|–| at | @ )\s?(?P<org>{ORG})[.\s]*$")
 _EDGE_FORM = regex.compile(rf"^(?:{any_form()})\s+|(?:,?\s+(?:{any_form()}))+$")
 _NOT_ORG = frozenset(

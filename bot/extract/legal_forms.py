@@ -15,7 +15,7 @@ def _alternation(forms: list[str]) -> str:
 
 @cache
 def before_forms() -> str:
-    """A pattern of the forms written before the name ("ООО «Ромашка»")."""
+    """A pattern of the forms written before the name ("ООО «Василёк»")."""
     return _alternation(list(load("legal_forms")["before"]))
 
 

@@ -52,7 +52,7 @@ def _not_names() -> frozenset[str]:
 def find_name(text: str, contacts: Sequence[Span], is_product: Callable[[str], bool] = lambda _: False) -> str | None:
     """The name the customer gives: an introduction first, then one listed with a contact or the
     company, then the signature, then a name signing off the message. `is_product` rejects
-    capitalized product names ("This is Office 300")."""
+    capitalized product names ("This is Printer 500")."""
     found = (*_introduced(text), *_listed(text, contacts), *_signed(text), *_opening(text), *_signing_off(text))
     for candidate in found:
         name = _clean(candidate)

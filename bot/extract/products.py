@@ -13,12 +13,12 @@ _CORRECTION = re.compile(
     r"(?i:\b(?:instead|actually|rather|change (?:it |that |this )?to|switch to|replace (?:it|that|this|them) with"
     r"|вместо|(?<!что )(?<!какой )(?<!какая )(?<!какое )лучше|передумал\w{0,2}|замени\w{0,3}|поменя\w{0,4})\b)"
 )
-# What follows these is the product being replaced: "instead of the Office 100", "вместо Office 100".
+# What follows these is the product being replaced: "instead of the Printer 200", "вместо Printer 200".
 _REPLACED = re.compile(r"(?i:\b(?:instead of|rather than|вместо)\s(?P<old>[^,.;!?\n]{1,60}))")
 
 
 def is_correction(text: str) -> bool:
-    """The customer changes their mind ("Actually, make it one Office 300 instead")."""
+    """The customer changes their mind ("Actually, make it one Printer 500 instead")."""
     return _CORRECTION.search(text) is not None
 
 

@@ -2,7 +2,7 @@
 
 The caller masks money, dates, durations, phones and emails first, so a number left in the
 text is a count. A count is taken only when it is tied to a product or a unit: "two Office
-100", "20 kg", "10 шт", "an Office 300".
+100", "20 kg", "10 шт", "an Printer 500".
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ UNIT_WORDS = frozenset(
 )
 _TIME_UNITS = frozenset({"year", "years", "month", "months", "day", "days", "week", "weeks", "hour"})
 _TOKEN = re.compile(r"\d{1,9}|[^\W\d_]{1,40}|[×*]")
-# Words that end the phrase between a count and its product ("2 and the Office 300" is no pair).
+# Words that end the phrase between a count and its product ("2 and the Printer 500" is no pair).
 _BREAKS = frozenset({"and", "or", "but", "per", "и", "или", "но", "на", "for", "to", "in", "по"})
 _PRONOUNS = frozenset({"them", "those", "these"})
 _MAKE_IT = re.compile(rf"(?i:\b(?:make it|let's do|давайте|сделаем|пусть будет)\s(?P<n>\d{{1,5}}|{NUMBER_WORD_RE})\b)")
@@ -79,7 +79,7 @@ def find_team_size(text: str) -> tuple[int, Span] | None:
 
 
 def find_quantity(text: str, products: ProductWords) -> int | None:
-    """The first count tied to a product or a unit; model numbers ("Office 300") are skipped."""
+    """The first count tied to a product or a unit; model numbers ("Printer 500") are skipped."""
     tokens = [(m.group().lower(), m.start()) for m in _TOKEN.finditer(text)]
     for index, (token, _) in enumerate(tokens):
         count = _count_at(tokens, index, products)
@@ -117,7 +117,7 @@ def _count_at(tokens: list[tuple[str, int]], index: int, products: ProductWords)
 
 
 def _is_model_number(tokens: list[tuple[str, int]], index: int, products: ProductWords) -> bool:
-    """Whether the number is part of a name ("300" in "Office 300" or "BL-CM300"), not a count."""
+    """Whether the number is part of a name ("300" in "Printer 500" or "PR-500"), not a count."""
     token = tokens[index][0]
     return token in products.model_numbers and index > 0 and products.names(tokens[index - 1][0])
 
@@ -128,7 +128,7 @@ def _inside_dimension(text: str, at: int) -> bool:
 
 
 def _after_product(tokens: list[tuple[str, int]], index: int, products: ProductWords) -> bool:
-    """Whether a multiplication sign follows a product name ("Office 300 x 2")."""
+    """Whether a multiplication sign follows a product name ("Printer 500 x 2")."""
     if index == 0:
         return False
     before = tokens[index - 1][0]

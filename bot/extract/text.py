@@ -38,7 +38,7 @@ CAP_WORD = r"\p{Lu}(?:\p{Ll}{1,30}(?:[-']\p{L}\p{Ll}{0,30})?|'\p{Lu}\p{Ll}{1,30}
 # Single number words with whole values, as typed ("три", "forty"). Thousands and millions are
 # multipliers of the number before them ("две тысячи"), read by `numbers.phrase_value`.
 NUMBER_WORDS: dict[str, int] = {word: int(v) for word, v in spelled_words().items() if _whole(v)}
-# "a"/"an" count as one only right before a product or unit ("an Office 300").
+# "a"/"an" count as one only right before a product or unit ("an Printer 500").
 ARTICLES = frozenset({"a", "an"})
 NUMBER_WORD_RE = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 # A count in a pattern that scans the whole text: digits or any one word, checked in code with
@@ -82,7 +82,7 @@ def parse_count(token: str) -> int | None:
 
 
 def same_stem(token: str, word: str) -> bool:
-    """Loose match of inflected forms ("grinders"/"grinder", "машины"/"машина")."""
+    """Loose match of inflected forms ("pumps"/"pump", "машины"/"машина")."""
     if token == word:
         return True
     if len(word) < 4 or len(token) < 4:
