@@ -31,9 +31,9 @@ SALESBOT = [sys.executable, "-m", "config.cli"]
 FLOORS: dict[str, dict[str, dict[str, float]]] = {
     "agrodrip": {
         "retrieval": {"hit@5": 0.8},
-        "answers": {"fact_accuracy": 0.35, "unanswerable": 0.8},
-        "leads": {"email": 0.9, "skus": 0.7, "quantity": 0.8},
-        "adversarial": {"adversarial": 0.9},
+        "answers": {"fact_accuracy": 0.3, "unanswerable": 0.8},
+        "leads": {"email": 0.9, "skus": 0.6, "quantity": 0.7},
+        "adversarial": {"adversarial": 0.8},
     },
     "public": {
         "retrieval": {"hit@5": 0.9},
