@@ -60,14 +60,15 @@ class DialogueEngine:
 
     def understand(self, message: InboundMessage, session: Session) -> Understood:
         """Understand the message once (`bot.understanding`) and grow the lead; mutates `session`."""
+        # What the channel knows (a shared contact, the number written from) fills gaps only, and
+        # before reading the text: "— Anna" in the body must not shorten the sender's "Anna Smith".
+        session.lead = session.lead.fill_unknown(channel_facts(message.contact, message.source))
         understanding = self.understander.understand(message, session)
         if understanding.text != message.text:  # the quoted thread is kept in the record only
             quoted = message.text[len(understanding.text):].strip()
             message = replace(message, text=understanding.text, quoted_text=message.quoted_text or quoted)
         session.language = understanding.language
-        # What the channel knows (a shared contact, the number written from) fills gaps only.
-        known = session.lead.fill_unknown(channel_facts(message.contact, message.source))
-        session.lead = score_lead(known.merge(understanding.update), self.settings.scoring)
+        session.lead = score_lead(session.lead.merge(understanding.update), self.settings.scoring)
         session.add_turn("customer", message.text)
         return Understood(message, understanding)
 
