@@ -13,9 +13,9 @@ terms (or its whole name) that holds a model number or a word that is not merely
 generic noun ("the Plus plan", "модель Nimbus"); or by a size word next to its category ("the
 big printer" → the priciest printer, "small" → the cheapest) when no product of that category is
 otherwise named. When several products are named by the same words of the text, a phrase over a
-strict superset of those words wins ("service plan Plus" over "Service Plan Basic"); over the same
+strict superset of those words wins ("support plan Gold" over "Support Plan Basic"); over the same
 words, the product with fewer name terms left unsaid wins ("panel 60x60" names "Panel 60x60", not
-"Panel 60x60 Pro"); a tie ("service plan", "Nimbus Printer") names none.
+"Panel 60x60 Pro"); a tie ("support plan", "Nimbus Printer") names none.
 
 *Score* (`find`, 0..1): 0.75 × the weighted share of the name its best phrase covers + 0.15 × the share of
 the category's words present + 0.10 × the share of the text's words found in the description. A

@@ -23,7 +23,7 @@ from bot.understanding.stems import stem
 _GAP = 24
 _MAX_COUNT = 10_000_000
 # Between a product and a count written after it: "Printer 500 x 2", "barrels, about forty",
-# "плёнка — рулонов 200" is handled by the unit rule.
+# "шланг — рулонов 200" is handled by the unit rule.
 _AFTER_PRODUCT = re.compile(
     r"\s*(?:x|х|×|\*|—|–|-|:|,)?\s*(?:(?:about|around|approximately|roughly|some|maybe|примерно|около|порядка"
     r"|где-то|штук|шт\.?|pcs)\s*)?"
