@@ -16,6 +16,7 @@ from bot.ports import Catalog, Responder
 from bot.scoring import ScoringRules, score_lead
 from bot.session import Session
 from bot.turn import DraftSink, Reply, TurnContext, no_drafts
+from bot.understanding.intents import ExampleMatcher, IntentVocabulary, default_vocabulary
 from bot.understanding.model import Understanding
 from bot.understanding.pipeline import Context, Understander
 
@@ -49,14 +50,20 @@ class Understood:
 class DialogueEngine:
     """Turns one customer message into a reply and a grown lead."""
 
-    def __init__(self, responder: Responder, catalog: Catalog, settings: DialogueSettings | None = None) -> None:
+    def __init__(
+        self, responder: Responder, catalog: Catalog, settings: DialogueSettings | None = None,
+        intents: IntentVocabulary | None = None, intent_examples: ExampleMatcher | None = None,
+    ) -> None:
+        """`intents`: the intents' words (the package's by default); `intent_examples`: what
+        compares a message to their example messages by meaning (none: words only)."""
         self.responder = responder
         self.catalog = catalog
         self.settings = settings or DialogueSettings()
         s = self.settings
-        self.understander = Understander(
-            Context(catalog, s.default_language, s.phone_default_region, s.phone_regions)
-        )
+        self.understander = Understander(Context(
+            catalog, s.default_language, s.phone_default_region, s.phone_regions,
+            intents or default_vocabulary(), intent_examples,
+        ))
 
     def understand(self, message: InboundMessage, session: Session) -> Understood:
         """Understand the message once (`bot.understanding`) and grow the lead; mutates `session`."""

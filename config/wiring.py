@@ -100,7 +100,7 @@ async def build_runtime(settings: Settings, outbox: Outbox | None = None) -> Run
     kb = open_knowledge_base(settings)
     # Before any connection is opened: a misnamed responder is a config error, not a leak.
     responder = build_responder(settings.responder, build_tools(settings, kb))
-    engine = DialogueEngine(responder, kb.catalog, dialogue_settings(settings))
+    engine = DialogueEngine(responder, kb.catalog, dialogue_settings(settings), kb.intents, kb.intent_examples)
     storage = await open_storage(settings)
     sessions = build_sessions(settings)
     queue = InProcessQueue()

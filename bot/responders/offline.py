@@ -14,11 +14,11 @@ from bot.knowledge import Evidence, Passage
 from bot.model import Button, OutboundMessage
 from bot.qualification import next_question
 from bot.responders import catalog_replies as cr
-from bot.responders.intents import Intent, asks_about_products, objection_kind
 from bot.responders.phrases import say
 from bot.responders.playbook import customer_sentences, is_note
 from bot.responders.tools import SalesTools
 from bot.turn import Reply, TurnContext
+from bot.understanding.intents import Intent, objection_kind
 from bot.understanding.language_of import written_in
 from bot.understanding.model import Understanding
 from bot.understanding.pipeline import Context, Understander
@@ -36,7 +36,7 @@ class OfflineResponder:
 
     async def respond(self, turn: TurnContext) -> Reply:
         u = turn.understanding or self._understand(turn)
-        if not u.products and len(u.choices) > 1 and asks_about_products(u.text):
+        if not u.products and len(u.choices) > 1 and u.asks_about_products:
             return self._choose(turn, list(u.choices))  # "your panels": ask which, one button each
         products = list(u.in_play)
         intent = Intent(u.intent)
