@@ -18,10 +18,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.understanding.intents import IntentDataError, IntentVocabulary, default_vocabulary
 from bot.understanding.resources import load_yaml
+from knowledge_base.company_yaml import read_mapping
 from knowledge_base.errors import KnowledgeBaseError
 
 INTENTS_FILE = "intents.yaml"
@@ -29,15 +28,7 @@ INTENTS_FILE = "intents.yaml"
 
 def read_company_intents(kb_dir: Path) -> Mapping[str, Any]:
     """The raw intents of `kb_dir/intents.yaml` ({} when there is none), checked."""
-    path = kb_dir / INTENTS_FILE
-    if not path.is_file():
-        return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise KnowledgeBaseError(f"{INTENTS_FILE}: cannot read ({exc})") from exc
-    if not isinstance(data, dict):
-        raise KnowledgeBaseError(f"{INTENTS_FILE}: expected a mapping of intent: {{cues, examples}}")
+    data = read_mapping(kb_dir, INTENTS_FILE, "a mapping of intent: {cues, examples}") or {}
     vocabulary(data)  # raises on an unknown intent or a cue that is no regex
     return data
 

@@ -7,13 +7,14 @@ the examples' text, so a company that adds examples gets new vectors and nobody 
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from knowledge_base.vector_cache import cached_vectors
 
 
 class ExampleSimilarity:
@@ -44,15 +45,10 @@ class ExampleSimilarity:
             self._example_vectors()
 
     def _example_vectors(self) -> np.ndarray:
-        if self._vectors is not None:
-            return self._vectors
-        digest = hashlib.sha256("\n".join(f"{label}\t{text}" for label, text in self._rows).encode()).hexdigest()[:16]
-        path = self._cache.with_name(f"{self._cache.stem}-{digest}.npy")
-        if path.is_file():
-            self._vectors = np.load(path)
-        else:
-            rows = [self._embedding.get_query_embedding(text) for _, text in self._rows]
-            self._vectors = np.asarray(rows, dtype=np.float32)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            np.save(path, self._vectors)
+        if self._vectors is None:
+            texts = [text for _, text in self._rows]
+            self._vectors = cached_vectors(self._cache, texts, self._embed_queries)
         return self._vectors
+
+    def _embed_queries(self, texts: list[str]) -> list[list[float]]:
+        return [self._embedding.get_query_embedding(t) for t in texts]
