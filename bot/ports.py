@@ -192,6 +192,18 @@ class Outbox(Protocol):
         ...
 
 
+class Queue(Protocol):
+    """Where stored messages wait for a worker (in process, or shared by several servers)."""
+
+    async def put(self, message: InboundMessage) -> None: ...
+
+
+class LeadListener(Protocol):
+    """Told about every saved lead state: the CRM outbox, hot-lead alerts."""
+
+    async def enqueue(self, record: LeadRecord) -> None: ...
+
+
 class Inbox(Protocol):
     """Where channel adapters hand customer messages to the core.
 

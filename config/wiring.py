@@ -16,7 +16,6 @@ from bot.responders.tools import SalesTools
 from bot.sessions.memory import MemorySessionStore
 from bot.sessions.redis import RedisSessionStore
 from bot.storage import CrmOutbox, SqlLedger, SqlStorage
-from bot.testing import MemoryOutbox
 from config.datadir import private_data_dir
 from config.knowledge import KnowledgeBase, open_knowledge_base
 from config.responders import build_responder
@@ -94,7 +93,7 @@ def build_tools(settings: Settings, kb: KnowledgeBase) -> SalesTools:
     )
 
 
-async def build_runtime(settings: Settings, outbox: Outbox | None = None) -> Runtime:
+async def build_runtime(settings: Settings, outbox: Outbox) -> Runtime:
     """Open the knowledge base, storage and sessions and assemble the core."""
     private_data_dir(settings.data_dir)
     kb = open_knowledge_base(settings)
@@ -106,7 +105,7 @@ async def build_runtime(settings: Settings, outbox: Outbox | None = None) -> Run
     queue = InProcessQueue()
     crm_outbox = CrmOutbox(storage)
     bot = SalesBot(
-        sessions=sessions, storage=storage, engine=engine, outbox=outbox or MemoryOutbox(),
+        sessions=sessions, storage=storage, engine=engine, outbox=outbox,
         queue=queue, lead_listeners=[crm_outbox],
     )
     return Runtime(settings, kb, sessions, storage, queue, crm_outbox, LocalBoard(storage), bot, SqlLedger(storage))
