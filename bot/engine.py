@@ -83,7 +83,7 @@ class DialogueEngine:
         """The responder's reply; recorded in the session's history. `draft` sees it being written."""
         u = understood.understanding
         reply = await self.responder.respond(
-            TurnContext(understood.message, session, u.language, u.update, draft, u)
+            TurnContext(understood.message, session, u.language, u.update, u, draft)
         )
         if u.products:  # "is it in stock?" next turn refers to the last product talked about
             session.last_skus = [m.product.sku for m in u.products]

@@ -21,7 +21,8 @@ class Understanding:
     states; `update` the lead fields it gives; `intent` what it asks for (see
     `bot.understanding.intents`), with `intent_source` saying how that was decided ("words":
     cues and rules, "examples": nearest example messages by meaning); `asks_about_products`
-    whether it is a price, purchase or stock request, which may name products loosely.
+    whether it is a price, purchase or stock request, which may name products loosely;
+    `objection` the kind of objection it raises ("price", "think" ...), if any.
     """
 
     text: str
@@ -35,6 +36,7 @@ class Understanding:
     intent: str = "other"
     intent_source: str = "words"
     asks_about_products: bool = False
+    objection: str | None = None
 
     @property
     def named(self) -> tuple[Product, ...]:

@@ -65,12 +65,13 @@ class Draft:
     intent: str = "other"
     intent_source: str = "words"
     asks_about_products: bool = False
+    objection: str | None = None
 
     def result(self) -> Understanding:
         return Understanding(
             self.text, self.language, self.resolution.products, self.resolution.choices, self.focus,
             tuple(self.quantities), tuple(self.specs), self.update, self.intent, self.intent_source,
-            self.asks_about_products,
+            self.asks_about_products, self.objection,
         )
 
 
@@ -152,6 +153,7 @@ def intent(draft: Draft) -> None:
     draft.intent = classify(signals, facts).value
     draft.intent_source = "examples" if signals.decided_by_example else "words"
     draft.asks_about_products = asks_about_products(signals)
+    draft.objection = signals.objection_kind()
 
 
 def _replace(spans: Sequence[tuple[int, int, str]], text: str) -> str:
