@@ -6,6 +6,7 @@ written for the test. Webhooks are posted to the adapter's routes in-process.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import html
 import json
@@ -16,14 +17,18 @@ from typing import Any
 
 import httpx
 import pytest
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.model import OutboundMessage
 from channels.base import ChannelConfigError
 from channels.registry import channel_class
 from channels.telegram.channel import SECRET_HEADER, TelegramChannel
 from channels.telegram.formatting import MAX_UNITS, split_text, units
-from channels.telegram.sender import BLOCKED
+from channels.telegram.sender import BLOCKED, TelegramSender
 from tests.channels.core import Core, serving
 from tests.fakes import telegram as tg
 from tests.fakes.telegram import BOT_ID, TOKEN, FakeTelegram
@@ -322,3 +327,22 @@ async def test_random_bodies_never_get_a_500(start_once: Setup, body: bytes) -> 
         "/channels/telegram/webhook", content=body, headers={SECRET_HEADER: SECRET}
     )
     assert response.status_code in (200, 400)
+
+
+async def test_two_workers_sending_one_long_reply_at_once_send_each_part_once(start: Start) -> None:
+    setup = await start()
+    setup.fake.latency = 0.3  # both workers are in the middle of a send at the same moment
+    reply = OutboundMessage("\n\n".join(f"Part {n}: " + "panels from 89.00 USD." * 150 for n in range(3)))
+    api = TelegramAPIServer.from_base(setup.fake.url)
+    other_worker = TelegramSender(Bot(TOKEN, session=AiohttpSession(api=api)), setup.core.ledger,
+                                  setup.channel.settings)
+    try:
+        await asyncio.gather(
+            setup.channel.sender.send(setup.key(), reply, "out:reply-1"),
+            other_worker.send(setup.key(), reply, "out:reply-1"),
+        )
+    finally:
+        await other_worker.bot.session.close()
+
+    sent = [html.unescape(text) for text in setup.fake.texts(CHAT)]
+    assert len(sent) == 3 and "\n\n".join(sent) == reply.text  # each part once, in order
