@@ -1,8 +1,9 @@
 """A raw email → what the dialogue and the thread need. Pure, no I/O.
 
 Plain text is preferred, HTML turned into text; the reply parser splits the
-customer's new words (with their signature, where the lead's name and company
-often are) from the quoted thread. Mail that no person wrote is recognised so
+customer's new words from the quoted thread, and the signature (where the
+lead's name, role, company and phone often are) from the words: the lead reads
+it, the reply does not answer it. Mail that no person wrote is recognised so
 it is recorded but never answered: answering an auto-reply starts a mail loop.
 """
 
@@ -18,7 +19,10 @@ from email.utils import parseaddr
 
 from bs4 import BeautifulSoup
 
-from bot.email_text import split_reply
+from bot.email_text import split_reply, split_signature
+from bot.model import Attachment
+from channels.email.attachments import attachments_of
+from channels.email.bounces import Bounce, hard_bounce
 
 _IDS = re.compile(r"<[^<>\s]+>")
 _BULK_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
@@ -34,8 +38,11 @@ class ParsedEmail:
     sender: str  # lower-cased address
     sender_name: str | None
     text: str  # the customer's new words
+    signature: str  # their signature block, closing included
     quoted: str  # the thread they quoted
     automatic: str | None  # why no person wrote this: "auto-reply", "bounce", "bulk"
+    bounce: Bounce | None  # the permanent failures a delivery report lists
+    attachments: tuple[Attachment, ...]  # with their bytes
 
     @property
     def thread_ids(self) -> tuple[str, ...]:
@@ -52,7 +59,9 @@ def parse_email(raw: bytes) -> ParsedEmail:
     message = BytesParser(policy=policy.default).parsebytes(raw)
     assert isinstance(message, EmailMessage)
     name, address = parseaddr(str(message.get("From", "")))
-    text, quoted = split_reply(_body(message))
+    new, quoted = split_reply(_body(message))
+    text, signed = split_signature(new)
+    automatic = _automatic(message, address)
     return ParsedEmail(
         message_id=_ids(message, "Message-ID")[:1][0] if _ids(message, "Message-ID") else _synthetic_id(raw),
         in_reply_to=tuple(_ids(message, "In-Reply-To")),
@@ -61,8 +70,11 @@ def parse_email(raw: bytes) -> ParsedEmail:
         sender=address.lower(),
         sender_name=name.strip() or None,
         text=text,
+        signature=signed,
         quoted=quoted,
-        automatic=_automatic(message, address),
+        automatic=automatic,
+        bounce=hard_bounce(message) if automatic == "bounce" else None,
+        attachments=attachments_of(message),
     )
 
 

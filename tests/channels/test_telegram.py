@@ -163,6 +163,21 @@ async def test_start_with_a_deep_link_keeps_the_payload_as_the_lead_source(start
     assert record is not None and record.lead.source == "spring_fair"
 
 
+async def test_the_language_of_the_customers_app_is_the_conversations_until_their_words_say_otherwise(
+    start: Start,
+) -> None:
+    setup = await start()
+
+    await setup.post(tg.text_update(CHAT, "/start", language="ru"))
+    await setup.post(tg.text_update(CHAT + 1, "/start", language="en-GB"))
+    await setup.post(tg.text_update(CHAT + 2, "Сколько стоит панель?", language="en"))
+
+    await setup.replies(CHAT + 2, 1)
+    await setup.replies(CHAT, 1)
+    languages = [(await setup.core.bot.sessions.load(setup.key(chat))).language for chat in (CHAT, CHAT + 1, CHAT + 2)]
+    assert languages == ["ru", "en", "ru"]
+
+
 async def test_a_shared_contact_gives_the_lead_its_phone_and_name(start: Start) -> None:
     setup = await start()
 
