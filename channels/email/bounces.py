@@ -74,4 +74,7 @@ def _returned_ids(part: Message) -> list[str]:
         headers = HeaderParser().parsestr(text.decode("utf-8", "replace")) if isinstance(text, bytes) else None
     if headers is None:
         return []
-    return _IDS.findall(str(headers.get("Message-ID", "")))
+    try:
+        return _IDS.findall(str(headers.get("Message-ID", "")))
+    except Exception:  # the standard library's parser fails on some malformed ids; read it raw
+        return _IDS.findall(" ".join(str(v) for k, v in headers.raw_items() if k.lower() == "message-id"))

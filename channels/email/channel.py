@@ -19,7 +19,7 @@ from channels.base import Channel, ChannelContext
 from channels.email.attachments import AttachmentStore
 from channels.email.bounces import Bounce
 from channels.email.outgoing import build_reply, reply_id, send_mail
-from channels.email.parsing import ParsedEmail, parse_email
+from channels.email.parsing import ParsedEmail, parse_email, synthetic_id
 from channels.email.reader import MailboxReader
 from channels.email.settings import EmailSettings
 from channels.tasks import BackgroundTasks
@@ -63,7 +63,13 @@ class EmailChannel(Channel):
 
     async def receive(self, raw: bytes) -> None:
         """Keep one raw email and hand it to the dialogue, unless no person wrote it."""
-        parsed = parse_email(raw)
+        try:
+            parsed = parse_email(raw)
+        except Exception:
+            # Raising would make the reader fetch this message again forever; kept, it is not lost.
+            log.exception("email.unreadable")
+            await self.ledger.keep(_unreadable(raw, self.settings.our_address), raw, "unreadable")
+            return
         if parsed.sender == self.settings.our_address:
             return  # our own reply, copied into the folder: answering it would loop
         # Machine mail's files (a bounce returns our own message) are not the customer's: not kept.
@@ -120,3 +126,9 @@ class EmailChannel(Channel):
 def _marker(files: tuple[Attachment, ...]) -> str:
     """The text of a message that is only files: what came, in no particular language."""
     return f"📎 {', '.join(f.filename for f in files)}" if files else ""
+
+
+def _unreadable(raw: bytes, our_address: str) -> InboundMessage:
+    """A message the parser failed on, as the ledger records it: under the hash of its bytes."""
+    message_id = synthetic_id(raw)
+    return InboundMessage(ConversationKey("email", our_address, message_id, ""), message_id, "")

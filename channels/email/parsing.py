@@ -58,15 +58,15 @@ class ParsedEmail:
 def parse_email(raw: bytes) -> ParsedEmail:
     message = BytesParser(policy=policy.default).parsebytes(raw)
     assert isinstance(message, EmailMessage)
-    name, address = parseaddr(str(message.get("From", "")))
+    name, address = parseaddr(_header(message, "From"))
     new, quoted = split_reply(_body(message))
     text, signed = split_signature(new)
     automatic = _automatic(message, address)
     return ParsedEmail(
-        message_id=_ids(message, "Message-ID")[:1][0] if _ids(message, "Message-ID") else _synthetic_id(raw),
+        message_id=_ids(message, "Message-ID")[:1][0] if _ids(message, "Message-ID") else synthetic_id(raw),
         in_reply_to=tuple(_ids(message, "In-Reply-To")),
         references=tuple(_ids(message, "References")),
-        subject=str(message.get("Subject", "")).strip(),
+        subject=_header(message, "Subject").strip(),
         sender=address.lower(),
         sender_name=name.strip() or None,
         text=text,
@@ -79,10 +79,23 @@ def parse_email(raw: bytes) -> ParsedEmail:
 
 
 def _ids(message: EmailMessage, header: str) -> list[str]:
-    return _IDS.findall(" ".join(str(v) for v in message.get_all(header, [])))
+    return _IDS.findall(" ".join(_headers(message, header)))
 
 
-def _synthetic_id(raw: bytes) -> str:
+def _header(message: EmailMessage, name: str) -> str:
+    return " ".join(_headers(message, name))
+
+
+def _headers(message: EmailMessage, name: str) -> list[str]:
+    """A header's values; read raw when the standard library's parser fails on a malformed one
+    (a lone "<" in Message-ID raises IndexError): one bad header must not make the mail unreadable."""
+    try:
+        return [str(value) for value in message.get_all(name, [])]
+    except Exception:
+        return [str(value) for key, value in message.raw_items() if key.lower() == name.lower()]
+
+
+def synthetic_id(raw: bytes) -> str:
     """A message without Message-ID still deduplicates: the same bytes give the same id."""
     return f"<{hashlib.sha256(raw).hexdigest()[:32]}@no-message-id>"
 
@@ -105,14 +118,14 @@ def _automatic(message: EmailMessage, address: str) -> str | None:
     """Why no person wrote this message (RFC 3834 and the usual conventions), or None."""
     if message.get_content_type() == "multipart/report" or _MAILER.match(address) or not address:
         return "bounce"
-    if str(message.get("Return-Path", "")).strip() == "<>":
+    if _header(message, "Return-Path").strip() == "<>":
         return "bounce"
-    auto = str(message.get("Auto-Submitted", "no")).strip().lower()
-    if auto != "no" or message.get("X-Autoreply") or message.get("X-Autorespond"):
+    auto = (_header(message, "Auto-Submitted").strip() or "no").lower()
+    if auto != "no" or _header(message, "X-Autoreply") or _header(message, "X-Autorespond"):
         return "auto-reply"
-    if str(message.get("Precedence", "")).strip().lower() in _BULK_PRECEDENCE:
+    if _header(message, "Precedence").strip().lower() in _BULK_PRECEDENCE:
         return "bulk"
-    if message.get("List-Id") or message.get("List-Unsubscribe"):
+    if _header(message, "List-Id") or _header(message, "List-Unsubscribe"):
         return "bulk"
     return None
 

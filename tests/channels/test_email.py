@@ -17,12 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.model import ConversationKey
 from bot.storage.ledger_tables import DeliveryRow, PayloadRow
 from channels.base import ChannelConfigError, ChannelContext
 from channels.email.channel import EmailChannel
+from channels.email.parsing import parse_email
 from tests.channels.core import Core, running_core
 from tests.mailservers import PASSWORD, PATIENCE_S, Dovecot, Smtp, eventually, start_dovecot, start_smtp, stop_dovecot
 
@@ -260,6 +263,42 @@ async def test_a_restart_answers_nothing_twice_even_if_the_mailbox_position_was_
         await core.settle()
 
     assert [m["In-Reply-To"] for m in smtp.recorder.to(ANNA)] == [first["Message-ID"], second["Message-ID"]]
+
+
+async def test_a_mail_with_headers_the_parser_chokes_on_is_answered_and_the_mailbox_goes_on(
+    core: Core, dovecot: Dovecot, smtp: Smtp, mailbox: Mailbox
+) -> None:
+    # A lone "<" as Message-ID makes the standard library's header parser raise IndexError;
+    # raising in the reader would fetch this mail again forever and read nothing after it.
+    broken = f"From: Anna <{ANNA}>\r\nTo: {OURS}\r\nSubject: Panels\r\nMessage-ID: <\r\n\r\nHow much?\r\n".encode()
+    after = mail(ANNA, "Delivery", "Do you deliver to Toronto?")
+
+    async with email_channel(core, dovecot, smtp):
+        await mailbox.deliver(broken)
+        await mailbox.deliver(after)
+        await eventually(lambda: len(smtp.recorder.to(ANNA)) == 2, "both answered")
+        await core.settle()
+
+    assert sorted(str(m["Subject"]) for m in smtp.recorder.to(ANNA)) == ["Re: Delivery", "Re: Panels"]
+
+
+_HEADER_LINES = [
+    "Content-Type: multipart/report; report-type=delivery-status; boundary=b",
+    "Content-Type: multipart/mixed; boundary=b",
+    "Content-Type: message/delivery-status", "Content-Type: message/rfc822", "Content-Type: text/rfc822-headers",
+    "Content-Type: text/html; charset=unknown-8bit", "Content-Disposition: attachment; filename*=utf-8''%FF%FE",
+    "Content-Transfer-Encoding: base64", "Message-ID: <", "Message-ID: <<>>", "In-Reply-To: <a@b> <", "From: <",
+    "From: =?utf-8?b?////?= <a@b>", "Return-Path: <>", "Action: failed", "Status: 5.1.1", "Final-Recipient: rfc822;",
+    "Final-Recipient: rfc822; anna@client.example", "References: <x@y>", "Subject: =?koi8-r?q?=FF?=",
+]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.one_of(st.sampled_from([*_HEADER_LINES, "", "--b", "--b--", "Best regards,", "> quoted", "<p>"]),
+                          st.text(max_size=40)), max_size=30))
+def test_any_mail_parses_without_an_error(lines: list[str]) -> None:
+    parsed = parse_email("\r\n".join(lines).encode("utf-8", "surrogateescape"))
+    assert parsed.message_id  # always an id to deduplicate on
 
 
 def test_settings_errors_name_the_variable() -> None:
