@@ -9,6 +9,7 @@ Message-ID cannot put a stranger into their conversation.
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from pathlib import Path
 
 import structlog
@@ -22,6 +23,7 @@ from channels.email.outgoing import build_reply, reply_id, send_mail
 from channels.email.parsing import ParsedEmail, parse_email, synthetic_id
 from channels.email.reader import MailboxReader
 from channels.email.settings import EmailSettings
+from channels.parts import send_once
 from channels.tasks import BackgroundTasks
 
 log = structlog.get_logger(__name__)
@@ -89,18 +91,20 @@ class EmailChannel(Channel):
         await self.context.inbox.submit(message)
 
     async def send(self, key: ConversationKey, message: OutboundMessage, *, idempotency_key: str) -> None:
-        """Reply in the thread; a reply already handed to SMTP under this key is not sent again,
-        and an address that bounced for good is never mailed again."""
-        if await self.ledger.delivered(self.name, idempotency_key) is not None:
-            return
+        """Reply in the thread, once under this key however many workers try (`channels.parts`);
+        an address that bounced for good is never mailed again."""
         if reason := await self.ledger.blocked(address_key(key.user)):
             log.info("email.not_sent", reason=reason, idempotency_key=idempotency_key)
             return
+        await send_once(self.ledger, key, idempotency_key, partial(self._mail, key, message, idempotency_key), "sent")
+
+    async def _mail(self, key: ConversationKey, message: OutboundMessage, idempotency_key: str) -> str:
+        """Hand the reply to SMTP; returns its Message-ID."""
         raw = await self.ledger.latest_raw(key)
         last = await asyncio.to_thread(parse_email, raw) if raw else None
         address = self.settings.address or ""
         await send_mail(self.settings, build_reply(key, message, idempotency_key, address, last))
-        await self.ledger.record_delivery(key, idempotency_key, reply_id(idempotency_key, address), "sent")
+        return reply_id(idempotency_key, address)
 
     async def send_text(self, key: ConversationKey, text: str, *, idempotency_key: str) -> None:
         await self.send(key, OutboundMessage(text), idempotency_key=idempotency_key)

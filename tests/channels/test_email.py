@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot.model import ConversationKey
+from bot.model import ConversationKey, OutboundMessage
 from bot.storage.ledger_tables import DeliveryRow, PayloadRow
 from channels.base import ChannelConfigError, ChannelContext
 from channels.email.channel import EmailChannel
@@ -299,6 +299,17 @@ _HEADER_LINES = [
 def test_any_mail_parses_without_an_error(lines: list[str]) -> None:
     parsed = parse_email("\r\n".join(lines).encode("utf-8", "surrogateescape"))
     assert parsed.message_id  # always an id to deduplicate on
+
+
+async def test_two_workers_sending_one_reply_at_once_send_one_email(core: Core, dovecot: Dovecot, smtp: Smtp) -> None:
+    settings = {"imap_url": dovecot.url("sales"), "smtp_url": smtp.url, "address": OURS}
+    workers = [EmailChannel(core.context(settings)) for _ in range(2)]  # not started: sending needs no mailbox
+    key = ConversationKey("email", OURS, "<thread@client.example>", ANNA)
+
+    await asyncio.gather(*(w.send(key, OutboundMessage("Our panels cost 89.00 EUR."), idempotency_key="out:r1")
+                           for w in workers))
+
+    assert len(smtp.recorder.to(ANNA)) == 1
 
 
 def test_settings_errors_name_the_variable() -> None:
