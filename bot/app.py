@@ -292,4 +292,4 @@ def _as_arrived(stored: InboundMessage, arrived: InboundMessage) -> InboundMessa
     if stored.message_id != arrived.message_id:
         return stored
     return replace(stored, contact=arrived.contact, source=arrived.source, attachments=arrived.attachments,
-                   quoted_text=arrived.quoted_text or stored.quoted_text)
+                   quoted_text=arrived.quoted_text or stored.quoted_text, signature=arrived.signature)
