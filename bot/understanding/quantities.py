@@ -28,6 +28,8 @@ _AFTER_PRODUCT = re.compile(
     r"\s*(?:x|х|×|\*|—|–|-|:|,)?\s*(?:(?:about|around|approximately|roughly|some|maybe|примерно|около|порядка"
     r"|где-то|штук|шт\.?|pcs)\s*)?"
 )
+# A preposition that introduces a spec ("котёл на 9 кВт"), not a new clause.
+_SPEC_PREPOSITION = re.compile(r"\b(?:на|по|с|в|with|of|at|rated)\s*$")
 _CONJUNCTIONS = frozenset({"and", "or", "but", "и", "или", "но", "а", "per", "на", "for", "to", "in", "по"})
 
 
@@ -160,6 +162,9 @@ def _next_to_product(number: Number, text: str, products: Sequence[ProductMentio
     for mention in products:
         for start, end in mention.parts:
             between = text[number.end:start].lower() if start >= number.end else None
+            if between is not None and text[start:start + 1].isdigit():
+                # The product is named by its spec: "2 электрокотла на 9 кВт", "3 heaters with 2 kW".
+                between = _SPEC_PREPOSITION.sub("", between)
             if between is not None and len(between) <= _GAP and _only_bridges(between, bridges):
                 return True
             gap = text[end:number.start].lower() if number.start >= end else None

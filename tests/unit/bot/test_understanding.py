@@ -178,6 +178,7 @@ def understand_in(catalog: CsvCatalog, text: str) -> Understanding:
         ("six of the 20/60 valve bodies please", "VB-2060", 6),
         ("price for 3 coils of the 16 mm tube?", "TB-16", 3),
         ("two electric heaters, 2 kW", "HT-E", 2),
+        ("сколько стоят 3 обогревателя на 2 кВт, электрических?", "HT-E", 3),
     ],
 )
 def test_the_catalog_words_said_another_way_still_settle_the_product(text: str, sku: str, quantity: int) -> None:
