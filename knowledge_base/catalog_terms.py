@@ -26,7 +26,9 @@ SMALL = "small"
 STOPWORDS: frozenset[str] = stopwords()
 Synonyms = Mapping[str, frozenset[str]]
 
-_TOKEN = re.compile(r"\d+|[^\W\d_]+")
+# A letter code glued to digits ("A4", "S3", "HM300") is one token: the letters alone say nothing
+# and the digits alone look like a count.
+_TOKEN = re.compile(r"[^\W\d_]{1,3}\d{1,5}(?!\d)|\d+|[^\W\d_]+")
 _CYRILLIC = re.compile(r"[а-я]")
 
 _TRANSLIT = str.maketrans(
@@ -143,9 +145,20 @@ def terms(text: str, synonyms: Synonyms | None = None, count_units: tuple[str, .
             if len(token) <= MAX_NUMBER_CHARS:
                 code = _in_code(normalized, match.start(), match.end())
                 out.append(replace(_number_term(token, match.start()), is_dimension=code))
-        elif len(token) > 1 and token not in STOPWORDS:
+        elif (len(token) > 1 and token not in STOPWORDS) or _letter_code(text, match.start(), out):
             out.append(Term(token, word_keys(token, synonyms), match.start(), end=match.end()))
     return sorted(out, key=lambda t: t.start)
+
+
+def _letter_code(text: str, start: int, before: list[Term]) -> bool:
+    """A lone letter that designates a model: "Class G", "класса G", "type C" (a capital other
+    than the pronoun and the article, or any letter after a naming noun such as "class")."""
+    letter = text[start:start + 1]
+    if not letter.isascii() or not letter.isalpha():
+        return False
+    if letter.isupper() and letter not in "AI":
+        return True
+    return bool(before and before[-1].keys & GENERIC_KEYS and before[-1].stop == start - 1)
 
 
 def _in_code(text: str, start: int, end: int) -> bool:

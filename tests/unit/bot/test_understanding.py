@@ -162,6 +162,10 @@ def fittings() -> CsvCatalog:
             _product("TB-20", "Tube PE 20x2.0, coil 100 m", "tubes", "150.00", unit="coil"),
             _product("HT-E", "Нагреватель электрический 2 кВт", "нагреватели", "90.00"),
             _product("HT-G", "Нагреватель газовый 2 кВт", "нагреватели", "95.00"),
+            _product("MK-B2", "Marker Pen Level B2", "markers", "4.00"),
+            _product("MK-B4", "Marker Pen Level B4", "markers", "5.00"),
+            _product("CP-F", "Cap Class F Red", "caps", "7.00"),
+            _product("CP-H", "Cap Class H Blue", "caps", "8.00"),
         ]
     )
 
@@ -179,6 +183,8 @@ def understand_in(catalog: CsvCatalog, text: str) -> Understanding:
         ("price for 3 coils of the 16 mm tube?", "TB-16", 3),
         ("two electric heaters, 2 kW", "HT-E", 2),
         ("сколько стоят 3 обогревателя на 2 кВт, электрических?", "HT-E", 3),
+        ("we'd need 30 of the B4 markers", "MK-B4", 30),
+        ("Кепки класса H, штук двадцать", "CP-H", 20),
     ],
 )
 def test_the_catalog_words_said_another_way_still_settle_the_product(text: str, sku: str, quantity: int) -> None:
