@@ -74,4 +74,7 @@ def _marked(sentence: str) -> str | None:
 
 
 def _strip_marker(sentence: str) -> str:
-    return re.sub(r"^(?:>\s*|[^:]{1,25}:\s*)", "", sentence).strip()
+    """The words to say, without the marker and the quotes around them."""
+    said = re.sub(r"^(?:>\s*|[^:]{1,25}:\s*)", "", sentence).strip()
+    quoted = re.fullmatch(r"[\"“«](.+)[\"”»]\.?", said)
+    return quoted.group(1).strip() if quoted else said
