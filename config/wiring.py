@@ -9,7 +9,7 @@ import structlog
 from bot.app import SalesBot
 from bot.crm.local_board import LocalBoard
 from bot.engine import DialogueEngine, DialogueSettings
-from bot.ports import Outbox, SessionStore
+from bot.ports import Outbox, Responder, SessionStore
 from bot.queue import InProcessQueue
 from bot.responders.playbook import is_internal
 from bot.responders.tools import SalesTools
@@ -19,6 +19,7 @@ from bot.storage import CrmOutbox, SqlLedger, SqlStorage
 from bot.testing import MemoryOutbox
 from config.datadir import private_data_dir
 from config.knowledge import KnowledgeBase, open_knowledge_base
+from config.llm import LLM_RESPONDERS, build_llm_responder
 from config.responders import build_responder
 from config.settings import Settings
 from knowledge_base.reader import SentenceReader
@@ -83,6 +84,15 @@ def dialogue_settings(settings: Settings) -> DialogueSettings:
     )
 
 
+def build_configured_responder(settings: Settings, kb: KnowledgeBase) -> Responder:
+    """The responder `settings.responder` names: an LLM one (with its key checked), or a registered
+    or imported factory."""
+    tools = build_tools(settings, kb)
+    if settings.responder in LLM_RESPONDERS:
+        return build_llm_responder(settings, tools, kb.retriever.chunks.values())
+    return build_responder(settings.responder, tools)
+
+
 def build_tools(settings: Settings, kb: KnowledgeBase) -> SalesTools:
     return SalesTools(
         retriever=kb.retriever,
@@ -99,7 +109,7 @@ async def build_runtime(settings: Settings, outbox: Outbox | None = None) -> Run
     private_data_dir(settings.data_dir)
     kb = open_knowledge_base(settings)
     # Before any connection is opened: a misnamed responder is a config error, not a leak.
-    responder = build_responder(settings.responder, build_tools(settings, kb))
+    responder = build_configured_responder(settings, kb)
     engine = DialogueEngine(responder, kb.catalog, dialogue_settings(settings))
     storage = await open_storage(settings)
     sessions = build_sessions(settings)

@@ -1,0 +1,136 @@
+"""Claude leads the conversation: the whole app on the demo KB, the real `anthropic` SDK talking to
+a fake Messages API on 127.0.0.1. What the customer reads, what the model was sent, what it cost."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from bot.testing import Conversation, MemoryOutbox
+from config.wiring import Runtime
+from tests.fakes.anthropic_api import API_KEY, FakeAnthropic
+from tests.fakes.llm_script import Fail, Hang, Say
+from tests.scenarios.llm_support import CATALOG, claude_settings, llm_runtime, metric, money
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+QUOTE = CATALOG.quote("NW-P6060", 25)  # 25 × 89 € less the 5 % panel discount
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def fake() -> AsyncIterator[FakeAnthropic]:
+    server = FakeAnthropic()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def app(
+    fake: FakeAnthropic, demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Runtime]:
+    tmp = tmp_path_factory.mktemp("claude")
+    runtime = await llm_runtime(demo_data_dir, tmp, **claude_settings(fake.url, API_KEY))
+    yield runtime
+    await runtime.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh_script(fake: FakeAnthropic) -> None:
+    fake.script.steps.clear()
+    fake.script.policy = None
+    fake.requests.clear()
+
+
+def quoted_reply() -> str:
+    return f"25 Panel Slim 60x60 come to {money(QUOTE.total)} with the 5% volume discount."
+
+
+async def test_a_price_comes_from_the_quote_tool_and_the_stable_prefix_is_cached(
+    fake: FakeAnthropic, app: Runtime
+) -> None:
+    fake.play(Say(tools=(("quote_price", {"sku": "NW-P6060", "quantity": 25}),), cache_write=1800),
+              Say(text=quoted_reply(), cache_read=1800))
+    chat = Conversation(app.bot)
+    cached_before = metric("salesbot_llm_tokens_total", provider="anthropic", model="main-model", kind="cache_read")
+
+    await chat.say("How much would 25 Panel Slim 60x60 be?")
+
+    assert chat.last_reply == quoted_reply()
+    first, _ = fake.requests
+    assert first["stream"] is True and first["model"] == "main-model"
+    assert first["system"][-1]["cache_control"] == {"type": "ephemeral"}
+    assert first["tools"][-1]["cache_control"] == {"type": "ephemeral"}
+    assert {t["name"] for t in first["tools"]} >= {"search_knowledge", "lookup_product", "quote_price",
+                                                  "related_products", "record_lead", "hand_off"}
+    result = json.loads(fake.tool_results(1)[0]["content"])
+    assert result["total"] == money(QUOTE.total) and result["discount_percent"] == "5"
+    assert "25 Panel Slim 60x60" not in fake.system_text(0)  # the customer's words are data, not instructions
+    assert "<customer_message>\nHow much would 25 Panel Slim 60x60 be?\n</customer_message>" in fake.user_text(0)
+    assert metric("salesbot_llm_tokens_total", provider="anthropic", model="main-model",
+                  kind="cache_read") - cached_before == 1800
+    record = await app.storage.lead_for(chat.key)
+    assert record is not None and "NW-P6060" in record.lead.skus
+
+
+async def test_the_reply_streams_to_drafts_that_grow_into_it(fake: FakeAnthropic, app: Runtime) -> None:
+    text = "We deliver across the EU; " * 6 + "anything else I can check for you?"
+    fake.play(Say(text=text, chunk=3))
+    chat = Conversation(app.bot)
+    await chat.say("Hello, do you deliver?")
+    outbox = app.bot.outbox
+    assert isinstance(outbox, MemoryOutbox)
+    drafts = [t for _, t in outbox.drafts[chat.key]]
+    assert drafts and all(text.startswith(d) for d in drafts) and len(drafts[0]) < len(text)
+    assert chat.last_reply == text
+
+
+async def test_an_invented_price_is_sent_back_once_then_quoted_from_the_tool(fake: FakeAnthropic, app: Runtime) -> None:
+    fake.play(Say(text="For you, 25 Panel Slim 60x60 are just €1,900.00!"),
+              Say(tools=(("quote_price", {"sku": "NW-P6060", "quantity": 25}),)),
+              Say(text=quoted_reply()))
+    chat = Conversation(app.bot)
+    await chat.say("How much would 25 Panel Slim 60x60 be?")
+    assert chat.last_reply == quoted_reply()
+    correction = fake.requests[1]["messages"][-1]["content"][0]["text"]
+    assert "€1,900.00" in correction and "not sent" in correction
+
+
+async def test_an_invented_price_twice_gets_the_offline_answer(fake: FakeAnthropic, app: Runtime) -> None:
+    fallbacks = metric("salesbot_llm_fallbacks_total", provider="anthropic", reason="guard")
+    fake.play(Say(text="25 Panel Slim 60x60: €1,900.00."), Say(text="Sorry: 25 Panel Slim 60x60 are €1,850.00."))
+    chat = Conversation(app.bot)
+    await chat.say("How much would 25 Panel Slim 60x60 be?")
+    assert "1,900" not in chat.last_reply and "1,850" not in chat.last_reply
+    assert money(QUOTE.total) in chat.last_reply  # the offline responder's exact quote
+    assert metric("salesbot_llm_fallbacks_total", provider="anthropic", reason="guard") == fallbacks + 1
+
+
+@pytest.mark.parametrize("failure", [Fail(529, "overloaded_error"), Fail(429, "rate_limit_error"),
+                                     Fail(500, "api_error"), Fail(200, "overloaded_error", mid_stream=True)],
+                         ids=["overloaded", "rate-limited", "server-error", "overloaded-mid-stream"])
+async def test_a_transient_failure_is_retried(fake: FakeAnthropic, app: Runtime, failure: Fail) -> None:
+    fake.play(failure, failure, Say(text="Yes, we deliver across the EU."))
+    chat = Conversation(app.bot)
+    await chat.say("Do you deliver to Lyon?")
+    assert chat.last_reply == "Yes, we deliver across the EU."
+    assert len(fake.requests) == 3
+
+
+@pytest.mark.parametrize(("failure", "reason"),
+                         [(Fail(529, "overloaded_error"), "unavailable"), (Hang(5.0), "deadline")],
+                         ids=["overloaded", "timeout"])
+async def test_a_model_down_past_the_deadline_gets_the_offline_answer_and_the_lead_is_kept(
+    fake: FakeAnthropic, app: Runtime, failure: Fail | Hang, reason: str
+) -> None:
+    fallbacks = metric("salesbot_llm_fallbacks_total", provider="anthropic", reason=reason)
+    fake.play(*[failure] * 200)
+    chat = Conversation(app.bot)
+    await chat.say("How much would 25 Panel Slim 60x60 be? I'm Dana Whitfield, dana@whitfield-events.com")
+    assert money(QUOTE.total) in chat.last_reply
+    lead = await chat.lead()
+    assert lead.email == "dana@whitfield-events.com" and lead.quantity == 25
+    assert metric("salesbot_llm_fallbacks_total", provider="anthropic", reason=reason) == fallbacks + 1
