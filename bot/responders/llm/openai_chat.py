@@ -58,6 +58,8 @@ class OpenAIChatModel:
             if exc.status_code in _RETRYABLE_STATUS or exc.status_code >= 500:
                 raise TransientModelError(f"status {exc.status_code}") from exc
             raise
+        except openai.APIError as exc:  # an error object inside the stream: the server gave up midway
+            raise TransientModelError("error in stream") from exc
         return parts.reply()
 
 

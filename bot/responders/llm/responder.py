@@ -83,9 +83,9 @@ class LLMResponder:
             async with asyncio.timeout_at(deadline):
                 reply = await self._converse(turn, box, deadline)
         except (ModelUnavailable, TimeoutError) as exc:
-            reason = "unavailable" if isinstance(exc, ModelUnavailable) else "deadline"
-            log.warning("llm.unavailable", provider=self.model.provider, reason=str(exc) or reason)
-            reply = None
+            # Retries exhausted or the turn's deadline passed: the same to the customer.
+            log.warning("llm.unavailable", provider=self.model.provider, detail=str(exc) or "deadline")
+            reason, reply = "unavailable", None
         except Exception:
             # A bad key, a refused request: the customer still gets an answer.
             log.exception("llm.failed", provider=self.model.provider)
