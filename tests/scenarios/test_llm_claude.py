@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from bot.model import InboundMessage
 from bot.testing import Conversation, MemoryOutbox
 from config.wiring import Runtime
 from tests.fakes.anthropic_api import API_KEY, FakeAnthropic
@@ -134,3 +135,33 @@ async def test_a_model_down_past_the_deadline_gets_the_offline_answer_and_the_le
     lead = await chat.lead()
     assert lead.email == "dana@whitfield-events.com" and lead.quantity == 25
     assert metric("salesbot_llm_fallbacks_total", provider="anthropic", reason=reason) == fallbacks + 1
+
+
+async def test_the_model_records_the_lead_validated_and_the_extractors_fill_the_rest(
+    fake: FakeAnthropic, app: Runtime
+) -> None:
+    fake.play(Say(tools=(("record_lead", {"name": "Dana Whitfield", "phone": "+44 20 7946 0958",
+                                          "quantity": -40, "skus": ["PANEL-9000"]}),)),
+              Say(text="Thank you, Dana! How soon do you need the panels?"))
+    chat = Conversation(app.bot)
+    await chat.say("I'm Dana Whitfield from Whitfield Events, we need 40 Panel Slim 60x60. Call me on 020 7946 0958")
+
+    result = json.loads(fake.tool_results(1)[0]["content"])
+    assert set(result["recorded"]) == {"name", "phone"}
+    assert set(result["rejected"]) == {"quantity", "skus"}
+    lead = await chat.lead()
+    assert (lead.name, lead.phone) == ("Dana Whitfield", "+442079460958")  # from the model, validated
+    assert lead.quantity == 40 and lead.skus == ("NW-P6060",)  # the model's were refused; the extractors' stand
+    assert lead.company  # the model left it empty: the extractors filled it
+
+
+async def test_a_request_for_a_person_hands_the_conversation_over(fake: FakeAnthropic, app: Runtime) -> None:
+    fake.play(Say(tools=(("hand_off", {"reason": "wants a custom project"}),)),
+              Say(text="I've asked a colleague from our sales team to take over; they will write to you here."))
+    chat = Conversation(app.bot)
+    handled = await app.bot.handle(_message(chat, "Can a person help me plan a custom lighting project?"))
+    assert handled.reply is not None and handled.reply.wants_human
+
+
+def _message(chat: Conversation, text: str) -> InboundMessage:
+    return InboundMessage(chat.key, f"{chat.key.user}-handoff", text)

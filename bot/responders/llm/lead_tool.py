@@ -93,7 +93,7 @@ def _skus(raw: Any, catalog: Catalog, regions: Sequence[str]) -> tuple[str, ...]
         raise ValueError("a non-empty list of catalog SKUs")
     unknown = [str(s) for s in raw if catalog.get(str(s).strip()) is None]
     if unknown:
-        raise ValueError(f"not in the catalog: {', '.join(unknown)}; look the product up first")
+        raise ValueError(f"not in the catalog: {', '.join(unknown)}; use lookup_product to find its SKU")
     return tuple(dict.fromkeys(str(s).strip() for s in raw))
 
 
