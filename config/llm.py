@@ -15,7 +15,7 @@ from bot.ports import Responder
 from bot.responders.intents import objection_kind
 from bot.responders.llm.accounting import Ledger, Price
 from bot.responders.llm.messages import ChatModel
-from bot.responders.llm.prompts import Prompts, PromptSettings
+from bot.responders.llm.prompts import Prompts, PromptSettings, rep_notes
 from bot.responders.llm.responder import LLMOptions, LLMResponder
 from bot.responders.llm.retry import Backoff
 from bot.responders.offline import OfflineResponder
@@ -42,7 +42,8 @@ def build_llm_responder(settings: Settings, tools: SalesTools, chunks: Iterable[
     require_key(settings)
     chunks = list(chunks)
     playbook = [Passage(c.text, c.source, c.heading) for c in chunks if objection_kind(c.heading)]
-    internal = tuple(c.text for c in chunks if c.source in tools.internal_sources)
+    # What internal documents mark as sayable to customers may be quoted; the rest never.
+    internal = tuple(n for c in chunks if c.source in tools.internal_sources for n in rep_notes(c.text, internal=True))
     model = _chat_model(settings)
     llm = settings.llm
     prompts = Prompts(PromptSettings(settings.company_name, llm.voice, llm.prompts_dir), playbook)

@@ -165,3 +165,56 @@ async def test_a_request_for_a_person_hands_the_conversation_over(fake: FakeAnth
 
 def _message(chat: Conversation, text: str) -> InboundMessage:
     return InboundMessage(chat.key, f"{chat.key.user}-handoff", text)
+
+
+async def test_simple_turns_go_to_the_fast_model_and_the_rest_to_the_main_one(
+    fake: FakeAnthropic, app: Runtime
+) -> None:
+    fake.play(Say(text="Hello! What are you lighting?"),
+              Say(tools=(("quote_price", {"sku": "NW-P6060", "quantity": 25}),)), Say(text=quoted_reply()))
+    chat = Conversation(app.bot)
+    await chat.say("Hello!")
+    await chat.say("How much would 25 Panel Slim 60x60 be?")
+    assert [r["model"] for r in fake.requests] == ["fast-model", "main-model", "main-model"]
+
+
+async def test_history_past_the_budget_is_trimmed_and_the_lead_facts_stay(fake: FakeAnthropic, app: Runtime) -> None:
+    fake.script.policy = lambda request: Say(text="Noted, thank you.")
+    chat = Conversation(app.bot)
+    await chat.say("I'm Dana Whitfield from Whitfield Events. " + "We are refitting our offices. " * 30)
+    for floor in ("second", "third", "fourth"):
+        await chat.say(f"On the {floor} floor " + "the meeting rooms need softer light. " * 25)
+    latest = fake.user_text(-1)
+    assert "We are refitting our offices" not in latest  # the oldest turn is past the budget
+    assert "fourth floor" in latest
+    assert "<known_facts>" in latest and "name: Dana Whitfield" in latest
+    assert "Dana Whitfield" not in fake.system_text(-1)
+
+
+async def test_tokens_and_cost_are_counted_per_conversation(fake: FakeAnthropic, app: Runtime) -> None:
+    fake.play(Say(tools=(("quote_price", {"sku": "NW-P6060", "quantity": 25}),), input_tokens=1000,
+                  output_tokens=50, cache_write=2000),
+              Say(text=quoted_reply(), input_tokens=1200, output_tokens=40, cache_read=2000))
+    cost_before = metric("salesbot_llm_cost_usd_total", provider="anthropic", model="main-model")
+    chat = Conversation(app.bot)
+    await chat.say("How much would 25 Panel Slim 60x60 be?")
+    spent = app.bot.engine.responder.ledger.spent(chat.key)  # type: ignore[attr-defined]
+    assert (spent.usage.input, spent.usage.output, spent.usage.cache_read, spent.usage.cache_write) == (
+        2200, 90, 2000, 2000)
+    # main-model: $3 / $15 / $0.30 / $3.75 per million input / output / cache-read / cache-write tokens
+    expected = (2200 * 3 + 90 * 15 + 2000 * 0.30 + 2000 * 3.75) / 1_000_000
+    assert float(spent.cost) == pytest.approx(expected)
+    assert metric("salesbot_llm_cost_usd_total", provider="anthropic", model="main-model") == pytest.approx(
+        cost_before + expected)
+
+
+async def test_the_playbook_guides_the_model_but_its_notes_never_reach_the_customer(
+    fake: FakeAnthropic, app: Runtime
+) -> None:
+    note = "Talk about cost per year, not price per fixture, and mention the volume discounts."
+    fake.play(Say(text=note), Say(text=note))
+    chat = Conversation(app.bot)
+    await chat.say("Your panels are too expensive.")
+    assert note in fake.system_text(0)  # guidance, in the instructions
+    assert "Talk about cost per year" not in chat.last_reply  # the offline answer went out instead
+    assert chat.last_reply.strip()

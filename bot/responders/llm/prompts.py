@@ -46,8 +46,7 @@ class Prompts:
         What the playbook marks as sayable to customers is left out: quoting that is its purpose."""
         texts = [_render(self._template(lang), self.settings, "", "", lang) for lang in languages]
         for passage in self.playbook:
-            sayable = set(customer_sentences(passage.text))
-            texts += [line for line in passage.text.splitlines() if line.strip() and line.strip() not in sayable]
+            texts += rep_notes(passage.text)
         return texts
 
     def _template(self, language: str) -> str:
@@ -63,6 +62,13 @@ class Prompts:
             return ""
         sections = [f"## {p.heading}\n{p.text.strip()}" if p.heading else p.text.strip() for p in self.playbook]
         return "\n\n".join([GUIDANCE_HEAD.get(language, GUIDANCE_HEAD["en"]), *sections])
+
+
+def rep_notes(text: str, internal: bool = False) -> list[str]:
+    """The lines of a company text that are not for customers: everything but what it marks (or,
+    in a document that is not internal, writes) as sayable."""
+    sayable = customer_sentences(text, internal=internal)
+    return [line for line in text.splitlines() if line.strip() and not any(s in line for s in sayable)]
 
 
 @cache

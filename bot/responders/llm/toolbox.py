@@ -16,7 +16,6 @@ from typing import Any
 
 from bot.catalog import Product
 from bot.lead import LeadUpdate
-from bot.responders.intents import objection_kind
 from bot.responders.llm.facts import TurnFacts
 from bot.responders.llm.lead_tool import LEAD_SCHEMA, _count, check_lead
 from bot.responders.llm.messages import ToolCall, ToolResult, ToolSpec
@@ -91,11 +90,10 @@ class Toolbox:
         found = await t.retriever.search(query, t.top_k * 2)
         results = []
         for passage in found:
-            # Internal documents and playbook sections are for the team (the playbook reaches the
-            # model as guidance in its instructions); rep notes inside other documents are dropped.
-            if passage.source in t.internal_sources or objection_kind(passage.heading):
-                continue
-            said = " ".join(customer_sentences(passage.text))
+            # Only what may be said to a customer: an internal document's lines marked sayable (a
+            # playbook's "> ..."), any other document without its notes to reps. The notes reach
+            # the model as guidance in its instructions, never as something to quote.
+            said = " ".join(customer_sentences(passage.text, internal=passage.source in t.internal_sources))
             if said:
                 results.append({"source": passage.source, "heading": passage.heading, "text": said})
                 self.facts.add_source(passage.source)
