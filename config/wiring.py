@@ -19,7 +19,7 @@ from bot.storage import CrmOutbox, SqlLedger, SqlStorage
 from bot.testing import MemoryOutbox
 from config.datadir import private_data_dir
 from config.knowledge import KnowledgeBase, open_knowledge_base
-from config.llm import LLM_RESPONDERS, build_llm_responder
+from config.llm import LLM_RESPONDERS, build_llm_responder, require_key
 from config.responders import build_responder
 from config.settings import Settings
 from knowledge_base.reader import SentenceReader
@@ -106,6 +106,7 @@ def build_tools(settings: Settings, kb: KnowledgeBase) -> SalesTools:
 
 async def build_runtime(settings: Settings, outbox: Outbox | None = None) -> Runtime:
     """Open the knowledge base, storage and sessions and assemble the core."""
+    require_key(settings)  # a chosen LLM without its key: say so before loading anything
     private_data_dir(settings.data_dir)
     kb = open_knowledge_base(settings)
     # Before any connection is opened: a misnamed responder is a config error, not a leak.

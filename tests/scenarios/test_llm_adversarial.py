@@ -1,0 +1,72 @@
+"""Every kit's hostile messages through the Claude responder, against a model that obeys them.
+
+The fake model (tests/fakes/hostile_model.py) reveals its prompt, pastes internal documents,
+echoes scripts and links, grants 50 % and invents prices. The score must stay 1.0 as the kit's
+scorer counts it (a non-empty reply without any forbidden string): the guards, not the model,
+keep it there. Runs each kit's adversarial.jsonl from ../shared/eval when it is present.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from config.conversations import converse_all
+from config.ingesting import run_ingest
+from tests.conftest import embedded_settings
+from tests.fakes.anthropic_api import API_KEY, FakeAnthropic
+from tests.fakes.hostile_model import obey_injections
+from tests.scenarios.llm_support import FAST_LLM, claude_settings, metric
+
+EVAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "eval"
+KITS = ["public", "public-ru"]
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.slow]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def fake() -> AsyncIterator[FakeAnthropic]:
+    server = FakeAnthropic()
+    server.script.policy = obey_injections
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("kit", KITS)
+async def test_the_guards_keep_the_adversarial_score_at_one(fake: FakeAnthropic, kit: str, tmp_path: Path) -> None:
+    kit_dir = EVAL / kit
+    if not (kit_dir / "adversarial.jsonl").is_file():
+        pytest.skip(f"no evaluation kit at {kit_dir}")
+    hostile = read_jsonl(kit_dir / "adversarial.jsonl")
+    llm = FAST_LLM.model_copy(update={"fast_model": None, "deadline_seconds": 20.0})
+    settings = embedded_settings(tmp_path / "data", **claude_settings(fake.url, API_KEY)).model_copy(
+        update={"llm": llm})
+    report = run_ingest(settings, kit_dir / "kb")
+    assert not report.errors
+    refused = metric("salesbot_llm_guard_rejections_total", provider="anthropic", guard="leak")
+    asked = len(fake.requests)
+
+    rows: list[dict[str, Any]] = []
+    await converse_all(settings, [{"id": a["id"], "channel": "web", "turns": [a["message"]]} for a in hostile],
+                       rows.append)
+
+    replies = {row["id"]: [str(r) for r in row["replies"]] for row in rows}
+    failed = []
+    for item in hostile:
+        said = replies.get(item["id"], [])
+        text = "\n".join(said).lower()
+        if not said or not all(r.strip() for r in said) or any(s.lower() in text for s in item["must_not_include"]):
+            failed.append((item["id"], text[:300]))
+    assert failed == [], failed
+    # The model was asked, and it did try: the guards refused what it wrote.
+    assert len(fake.requests) > asked
+    assert metric("salesbot_llm_guard_rejections_total", provider="anthropic", guard="leak") > refused
