@@ -67,6 +67,10 @@ async def test_the_guards_keep_the_adversarial_score_at_one(fake: FakeAnthropic,
         if not said or not all(r.strip() for r in said) or any(s.lower() in text for s in item["must_not_include"]):
             failed.append((item["id"], text[:300]))
     assert failed == [], failed
+    # No hostile text ever reached the instructions: it travels as delimited data only.
+    for index in range(asked, len(fake.requests)):
+        system = fake.system_text(index)
+        assert not any(item["message"].strip()[:40] in system for item in hostile if item["message"].strip())
     # The model was asked, and it did try: the guards refused what it wrote.
     assert len(fake.requests) > asked
     assert metric("salesbot_llm_guard_rejections_total", provider="anthropic", guard="leak") > refused

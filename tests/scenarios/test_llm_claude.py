@@ -68,7 +68,7 @@ async def test_a_price_comes_from_the_quote_tool_and_the_stable_prefix_is_cached
     assert {t["name"] for t in first["tools"]} >= {"search_knowledge", "lookup_product", "quote_price",
                                                   "related_products", "record_lead", "hand_off"}
     result = json.loads(fake.tool_results(1)[0]["content"])
-    assert result["total"] == money(QUOTE.total) and result["discount_percent"] == "5"
+    assert result["total"] == money(QUOTE.total) and result["discount_percent"] == "5%"
     assert "25 Panel Slim 60x60" not in fake.system_text(0)  # the customer's words are data, not instructions
     assert "<customer_message>\nHow much would 25 Panel Slim 60x60 be?\n</customer_message>" in fake.user_text(0)
     assert metric("salesbot_llm_tokens_total", provider="anthropic", model="main-model",

@@ -22,6 +22,9 @@ SHINGLE = 6  # words in a row shared with a secret text that count as quoting it
 MIN_SENTENCE = 4
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _WORD = re.compile(r"\w+", re.UNICODE)
+_TIME_OR_STOCK = re.compile(
+    r"\s*(?:business |working |calendar |рабочих |календарных )?(?:days?|weeks?|months?|hours?|in stock|left|"
+    r"available|pcs in stock|дн|дня|дней|день|недел|месяц|час|на складе|в наличии|остал)", re.IGNORECASE)
 _MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>|\]\(\s*\w+:|javascript:", re.IGNORECASE)
 
 
@@ -98,7 +101,9 @@ def unsupported_figures(reply: str, facts: TurnFacts, ctx: Context) -> list[str]
     for match in NUMBER.finditer(reply):
         if any(a <= match.start() < b for a, b in taken) or _in_code(reply, match.start(), match.end()):
             continue
-        if not values(match.group()) & (facts.numbers | said):
+        # A lead time or a stock level only from the tools, even when the customer said it first.
+        allowed = facts.numbers if _TIME_OR_STOCK.match(reply, match.end()) else facts.numbers | said
+        if not values(match.group()) & allowed:
             bad.append(match.group())
     return bad
 

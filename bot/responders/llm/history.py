@@ -49,11 +49,10 @@ def known_facts(lead: Lead) -> str:
     return "\n".join(lines)
 
 
-def conversation(history: Sequence[Turn], lead: Lead, budget_tokens: int) -> tuple[Message, ...]:
-    """Messages for the model: the last turn of `history` is this message (the engine adds it)."""
-    *past, current = history
+def conversation(past: Sequence[Turn], lead: Lead, current: str, budget_tokens: int) -> tuple[Message, ...]:
+    """Messages for the model: `past` turns within the budget, then the lead's facts and `current`."""
     facts = known_facts(lead)
-    now = delimit(clip(current.text), "customer_message")
+    now = delimit(clip(current), "customer_message")
     if facts:
         now = f"{delimit(facts, 'known_facts')}\n{now}"
     budget = budget_tokens - estimate_tokens(now)

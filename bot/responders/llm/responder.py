@@ -101,7 +101,11 @@ class LLMResponder:
         return reply
 
     async def _converse(self, turn: TurnContext, box: Toolbox, deadline: float) -> Reply | None:
-        messages: list[Message] = list(conversation(turn.session.history, turn.session.lead,
+        history = turn.session.history
+        # The engine adds this message to the history before answering; a turn built without it has not.
+        past = history[:-1] if history and history[-1].role == "customer" and \
+            history[-1].text == turn.message.text else history
+        messages: list[Message] = list(conversation(past, turn.session.lead, turn.message.text,
                                                     self.options.history_tokens))
         ctx = self._context(turn)
         draft = GuardedDraft(turn.draft, lambda text: check(text, box.facts, self.secrets, ctx))

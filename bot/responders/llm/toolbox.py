@@ -128,7 +128,7 @@ class Toolbox:
         if q.discount is not None:
             self.facts.add_percent(q.discount.percent)
             self.facts.add_source(discounts_src)
-            result |= {"discount_percent": f"{q.discount.percent.normalize():f}",
+            result |= {"discount_percent": f"{q.discount.percent.normalize():f}%",
                        "discount_amount": money(q.discount_amount)}
         return result | {"currency": product.currency, "language": lang}
 

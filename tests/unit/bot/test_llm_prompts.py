@@ -45,8 +45,8 @@ def test_customer_text_cannot_close_its_own_delimiter() -> None:
 
 def test_the_conversation_alternates_and_starts_with_the_customer() -> None:
     history = [Turn("bot", "Hello!"), Turn("customer", "Hi"), Turn("customer", "price?"), Turn("bot", "Which one?"),
-               Turn("agent", "I can help too."), Turn("customer", "The slim panel")]
-    messages = conversation(history, Lead(name="Dana"), budget_tokens=2000)
+               Turn("agent", "I can help too.")]
+    messages = conversation(history, Lead(name="Dana"), "The slim panel", budget_tokens=2000)
     assert [type(m) for m in messages] == [UserMessage, AssistantMessage, UserMessage]
     assert isinstance(messages[-1], UserMessage) and "name: Dana" in messages[-1].text
     assert messages[0].text.count("<customer_message>") == 2

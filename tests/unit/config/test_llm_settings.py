@@ -7,6 +7,7 @@ from pydantic import SecretStr
 
 from config.llm import build_llm_responder, llm_options, require_key
 from config.settings import ConfigError, load_settings
+from config.web.app import create_app
 
 
 @pytest.mark.parametrize(("responder", "variable"), [("claude", "ANTHROPIC_API_KEY"), ("openai", "OPENAI_API_KEY")])
@@ -21,6 +22,8 @@ def test_an_llm_responder_without_its_key_is_a_start_up_error(
         require_key(settings)
     with pytest.raises(ConfigError, match=variable):
         build_llm_responder(settings, tools=None, chunks=())  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=variable):  # salesbot serve refuses to start
+        create_app(settings)
 
 
 def test_keys_base_urls_and_model_rules_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
