@@ -218,3 +218,15 @@ async def test_the_playbook_guides_the_model_but_its_notes_never_reach_the_custo
     assert note in fake.system_text(0)  # guidance, in the instructions
     assert "Talk about cost per year" not in chat.last_reply  # the offline answer went out instead
     assert chat.last_reply.strip()
+
+
+async def test_a_refused_key_is_not_retried_and_the_offline_responder_answers(
+    fake: FakeAnthropic, app: Runtime
+) -> None:
+    errors = metric("salesbot_llm_fallbacks_total", provider="anthropic", reason="error")
+    fake.play(Fail(401, "authentication_error"), Say(text="never asked for"))
+    chat = Conversation(app.bot)
+    await chat.say("How much would 25 Panel Slim 60x60 be?")
+    assert money(QUOTE.total) in chat.last_reply
+    assert len(fake.requests) == 1
+    assert metric("salesbot_llm_fallbacks_total", provider="anthropic", reason="error") == errors + 1
