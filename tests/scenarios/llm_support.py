@@ -18,8 +18,9 @@ from tests.conftest import embedded_settings
 
 CATALOG = CsvCatalog.load(DEMO_KB_DIR)
 FAST_LLM = LLMSettings(
-    model="main-model", fast_model="fast-model", history_tokens=700, request_timeout_seconds=1.0,
-    deadline_seconds=3.0, backoff_seconds=0.02, backoff_max_seconds=0.1,
+    model="main-model", fast_model="fast-model", history_tokens=700,
+    # Generous for a loaded 2-core machine; the failure tests wait out the deadline once each.
+    request_timeout_seconds=4.0, deadline_seconds=8.0, backoff_seconds=0.05, backoff_max_seconds=0.3,
     prices={"main-model": {"input": 3.0, "output": 15.0, "cache_read": 0.3, "cache_write": 3.75}},  # type: ignore[dict-item]
 )
 

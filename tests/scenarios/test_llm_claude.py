@@ -122,7 +122,7 @@ async def test_a_transient_failure_is_retried(fake: FakeAnthropic, app: Runtime,
 
 
 @pytest.mark.parametrize(("failure", "reason"),
-                         [(Fail(529, "overloaded_error"), "unavailable"), (Hang(5.0), "unavailable")],
+                         [(Fail(529, "overloaded_error"), "unavailable"), (Hang(10.0), "unavailable")],
                          ids=["overloaded", "timeout"])
 async def test_a_model_down_past_the_deadline_gets_the_offline_answer_and_the_lead_is_kept(
     fake: FakeAnthropic, app: Runtime, failure: Fail | Hang, reason: str
