@@ -24,7 +24,7 @@ class GuardedDraft:
         if self.stopped:
             return
         # The last word may still be growing ("1" of "1 250"): judge only whole words.
-        whole = text[: max(text.rfind(" "), text.rfind("\n"))] if not text.endswith((" ", "\n")) else text
+        whole = text if text.endswith((" ", "\n")) else text[: max(text.rfind(" "), text.rfind("\n"), 0)]
         if not whole.strip():
             return
         if self.check(whole):
