@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, replace
-from typing import Protocol
 
 import structlog
 
@@ -24,7 +23,7 @@ from bot.drafts import DraftRelay
 from bot.engine import DialogueEngine
 from bot.errors import LockTimeout
 from bot.model import ConversationKey, InboundMessage, OutboundMessage
-from bot.ports import Lease, Outbox, SessionStore, Storage
+from bot.ports import LeadListener, Lease, Outbox, Queue, SessionStore, Storage
 from bot.records import LeadRecord, TranscriptLine
 from bot.responders.phrases import say
 from bot.restore import restored_session
@@ -38,16 +37,6 @@ log = structlog.get_logger(__name__)
 # holder answers its new messages itself; these retries cover a holder that died, whose lock
 # frees itself within the lock TTL.
 RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0)
-
-
-class Queue(Protocol):
-    async def put(self, message: InboundMessage) -> None: ...
-
-
-class LeadListener(Protocol):
-    """Told about every saved lead state: the CRM outbox, hot-lead alerts."""
-
-    async def enqueue(self, record: LeadRecord) -> None: ...
 
 
 @dataclass(slots=True)
@@ -305,4 +294,4 @@ def _as_arrived(stored: InboundMessage, arrived: InboundMessage) -> InboundMessa
     if stored.message_id != arrived.message_id:
         return stored
     return replace(stored, contact=arrived.contact, source=arrived.source, attachments=arrived.attachments,
-                   quoted_text=arrived.quoted_text or stored.quoted_text)
+                   quoted_text=arrived.quoted_text or stored.quoted_text, signature=arrived.signature)

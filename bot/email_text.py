@@ -1,7 +1,9 @@
-"""Split an email body into the customer's new text and the quoted thread.
+"""Split an email body into the customer's new text, their signature and the quoted thread.
 
-Only the new text (with the customer's signature) may feed the lead: the quoted
-thread holds our own earlier replies, with our phone numbers and prices.
+Only the new text and the signature may feed the lead: the quoted thread holds
+our own earlier replies, with our phone numbers and prices. Only the new text
+is the request: a reply must not answer the phone number or company in a
+signature.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import re
 
 from mailparser_reply import EmailReplyParser
+
+from bot.extract.signature import signature_start
 
 # mail-parser-reply 1.36 knows no Russian; "ru" is kept in case a later release adds it.
 _PARSER = EmailReplyParser(languages=["en", "ru"])
@@ -32,6 +36,10 @@ _QUOTED_LINE = re.compile(r"^\s*>")
 # pattern is quadratic in the length of a line, hence the line limit: header lines are short.
 _MAYBE_HEADER = re.compile(r"wrote\s?:|^\W{0,3}(?:From|Sent|Date)\s?:|-{5}|написал", re.IGNORECASE | re.MULTILINE)
 _PARSER_MAX_LINE = 600
+# What may follow a closing in a signature block: a few short lines, none of them a question.
+# Anything else after "Thanks," is still the message ("Thanks,\nalso, do you deliver?").
+_SIGNATURE_MAX_LINES = 6
+_SIGNATURE_MAX_LINE = 80
 
 
 def split_reply(text: str) -> tuple[str, str]:
@@ -40,6 +48,25 @@ def split_reply(text: str) -> tuple[str, str]:
     new, more_quoted = _split_fallback(new)
     thread = "\n".join(part for part in (more_quoted, quoted) if part)
     return new.strip(), thread.strip()
+
+
+def split_signature(text: str) -> tuple[str, str]:
+    """Return (the new text without its signature, the signature block from its closing on).
+
+    Only a block that looks like one is taken; otherwise, or when nothing would be left of the
+    message, the text comes back whole with an empty signature.
+    """
+    start = signature_start(text)
+    if start is None:
+        return text, ""
+    body, block = text[:start].rstrip(), text[start:].strip()
+    lines = [line.strip() for line in block.splitlines()[1:] if line.strip()]
+    looks_signed = len(lines) <= _SIGNATURE_MAX_LINES and all(
+        len(line) <= _SIGNATURE_MAX_LINE and not line.endswith("?") for line in lines
+    )
+    if not body or not looks_signed:
+        return text, ""
+    return body, block
 
 
 def _parser_applies(text: str) -> bool:

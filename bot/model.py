@@ -40,7 +40,9 @@ class Attachment:
     """A file that came with or goes with a message.
 
     `platform_id` is the transport's own handle on the file (a Telegram file id),
-    enough to fetch it later without keeping its bytes.
+    enough to fetch it later without keeping its bytes; `url` where the platform
+    serves it (a Twilio media URL). `stored` names the copy a channel kept of the
+    bytes in its attachment folder (an email attachment), `size` is in bytes.
     """
 
     filename: str
@@ -48,15 +50,22 @@ class Attachment:
     url: str | None = None
     data: bytes | None = None
     platform_id: str | None = None
+    size: int | None = None
+    stored: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Contact:
-    """Contact details a channel knows about the sender (e.g. a shared phone)."""
+    """Contact details a channel knows about the sender (e.g. a shared phone).
+
+    `language` is the language the sender's app is set to ("ru", "en"), a hint
+    for a conversation whose first words do not tell.
+    """
 
     name: str | None = None
     email: str | None = None
     phone: str | None = None
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +78,9 @@ class InboundMessage:
     `contact` is what the transport itself knows about the sender (a shared
     contact card, the number or address written from); `source` where the
     customer came from (a deep link's payload). Both only fill what the lead
-    does not know yet: the customer's own words win.
+    does not know yet: the customer's own words win. `signature` is the
+    sender's signature block (an email's closing, name, role, company, phone),
+    kept out of `text`: it feeds the lead, never the reply.
     """
 
     key: ConversationKey
@@ -79,6 +90,7 @@ class InboundMessage:
     attachments: tuple[Attachment, ...] = ()
     contact: Contact | None = None
     quoted_text: str = ""
+    signature: str = ""
     raw: Any = field(default=None, compare=False, repr=False)
     source: str | None = None
 

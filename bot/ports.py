@@ -15,7 +15,7 @@ from bot.catalog import Product, ProductMatch, Quote, Resolution
 from bot.knowledge import Evidence, Passage
 from bot.lead import Lead
 from bot.model import ConversationKey, InboundMessage, OutboundMessage
-from bot.records import Delivery, LeadRecord, TranscriptLine
+from bot.records import Claim, Delivery, LeadRecord, TranscriptLine
 from bot.session import Session
 from bot.turn import Reply, TurnContext
 
@@ -192,6 +192,18 @@ class Outbox(Protocol):
         ...
 
 
+class Queue(Protocol):
+    """Where stored messages wait for a worker (in process, or shared by several servers)."""
+
+    async def put(self, message: InboundMessage) -> None: ...
+
+
+class LeadListener(Protocol):
+    """Told about every saved lead state: the CRM outbox, hot-lead alerts."""
+
+    async def enqueue(self, record: LeadRecord) -> None: ...
+
+
 class Inbox(Protocol):
     """Where channel adapters hand customer messages to the core.
 
@@ -235,10 +247,23 @@ class ChannelLedger(Protocol):
         ...
 
     async def delivered(self, channel: str, message_id: str) -> Delivery | None:
-        """The delivery made under this idempotency key, if any."""
+        """The delivery made under this idempotency key, if any (a claim is none yet)."""
         ...
 
-    async def record_delivery(self, key: ConversationKey, message_id: str, external_id: str, status: str) -> None: ...
+    async def claim(self, key: ConversationKey, message_id: str, holder: str, lease: float) -> Claim:
+        """Take the sending of one outbound message (a part of a reply) for `holder`, across every
+        process sharing the database: "mine" when nobody sent it and no other holder renewed its
+        claim within `lease` seconds (claiming again as the same holder renews), "sent" when it
+        is recorded as delivered, "busy" while another holder sends it."""
+        ...
+
+    async def release(self, channel: str, message_id: str, holder: str) -> None:
+        """Drop `holder`'s claim after a failed send, so the next attempt need not wait out the lease."""
+        ...
+
+    async def record_delivery(self, key: ConversationKey, message_id: str, external_id: str, status: str) -> None:
+        """Note that the platform took a message (completing a claim on it); a second note is ignored."""
+        ...
 
     async def record_status(
         self, channel: str, external_id: str, status: str, error: str | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from bot.lead import Lead
 from bot.model import ConversationKey
@@ -33,6 +34,11 @@ class TranscriptLine:
     text: str
     message_id: str
     at: datetime
+
+
+# What `ChannelLedger.claim` found: this sender must send the part ("mine"), it went out already
+# ("sent"), or another sender is sending it now ("busy").
+Claim = Literal["mine", "sent", "busy"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,8 +37,8 @@ class TurnContext:
     session: Session
     language: str
     update: LeadUpdate
+    understanding: Understanding
     draft: DraftSink = no_drafts
-    understanding: Understanding | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,5 +56,7 @@ def channel_settings(settings: Settings, name: str) -> dict[str, Any]:
             values[key] = credential
     if "public_url" in values and not values["public_url"]:
         values["public_url"] = settings.public_url
+    if "attachment_dir" in values and not values["attachment_dir"]:
+        values["attachment_dir"] = str(settings.data_dir / "attachments" / name)
     return values
 

@@ -7,11 +7,25 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.lead import Lead
-from bot.model import ConversationKey, InboundMessage
+from bot.model import ConversationKey, InboundMessage, OutboundMessage
 from config.settings import Settings
 from config.wiring import build_runtime
 
 Emit = Callable[[dict[str, Any]], None]
+
+
+class PrintedReplies:
+    """The command line as a channel (implements `Outbox`): its replies are printed from what
+    handling returns, so sending, typing and drafts have nowhere to go."""
+
+    async def send(self, key: ConversationKey, message: OutboundMessage, *, idempotency_key: str) -> None:
+        return None
+
+    async def typing(self, key: ConversationKey) -> None:
+        return None
+
+    async def draft(self, key: ConversationKey, draft_id: str, text: str) -> None:
+        return None
 
 
 def lead_json(lead: Lead) -> dict[str, Any]:
@@ -25,7 +39,7 @@ def lead_json(lead: Lead) -> dict[str, Any]:
 
 async def ask_all(settings: Settings, rows: list[dict[str, Any]], emit: Emit) -> None:
     """Each question in a fresh conversation."""
-    runtime = await build_runtime(settings)
+    runtime = await build_runtime(settings, PrintedReplies())
     run = uuid.uuid4().hex[:8]  # the data dir persists: ids must not collide with earlier runs
     try:
         for row in rows:
@@ -40,7 +54,7 @@ async def ask_all(settings: Settings, rows: list[dict[str, Any]], emit: Emit) ->
 
 async def converse_all(settings: Settings, rows: list[dict[str, Any]], emit: Emit) -> None:
     """Replay each conversation's customer turns; one output line per conversation."""
-    runtime = await build_runtime(settings)
+    runtime = await build_runtime(settings, PrintedReplies())
     run = uuid.uuid4().hex[:8]
     try:
         for row in rows:

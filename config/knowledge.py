@@ -6,10 +6,13 @@ from dataclasses import dataclass
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
+from bot.understanding.intents import IntentVocabulary
 from config.ingesting import layout_for, store_config
 from config.settings import Settings
 from knowledge_base.catalog import CsvCatalog
+from knowledge_base.company_intents import read_company_intents, vocabulary
 from knowledge_base.embeddings import load_embedding
+from knowledge_base.example_vectors import ExampleSimilarity
 from knowledge_base.manifest import Manifest
 from knowledge_base.product_vectors import ProductSemantics
 from knowledge_base.retrieval import FusionWeights, HybridRetriever
@@ -25,17 +28,22 @@ def fusion_weights(settings: Settings) -> FusionWeights:
 
 @dataclass
 class KnowledgeBase:
-    """The opened knowledge base: its retriever, catalog, embedding and the store to close."""
+    """The opened knowledge base: its retriever, catalog, embedding and the store to close, and
+    the intents' words (the package's with the company's `intents.yaml`) with their examples."""
 
     retriever: HybridRetriever
     catalog: CsvCatalog
     index: VectorIndex
     embedding: BaseEmbedding
+    intents: IntentVocabulary
+    intent_examples: ExampleSimilarity
 
     def warm_up(self) -> None:
-        """Load the models and the product vectors now, so the first customer does not wait for them."""
+        """Load the models and the product and example vectors now, so the first customer does not
+        wait for them."""
         self.catalog.find("warm up")
         self.retriever.search_sync("warm up", 1)
+        self.intent_examples.warm_up()
 
     def close(self) -> None:
         self.index.close()
@@ -50,4 +58,6 @@ def open_knowledge_base(settings: Settings) -> KnowledgeBase:
     retriever = HybridRetriever(manifest.chunks, index, embedding, fusion_weights(settings))
     catalog = CsvCatalog.load(layout.tables_dir)
     catalog.use_semantic(ProductSemantics(embedding, catalog.products(), settings.data_dir / "product-vectors.npy"))
-    return KnowledgeBase(retriever, catalog, index, embedding)
+    intents = vocabulary(read_company_intents(layout.tables_dir))
+    examples = ExampleSimilarity(embedding, intents.examples(), settings.data_dir / "intent-vectors.npy")
+    return KnowledgeBase(retriever, catalog, index, embedding, intents, examples)

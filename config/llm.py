@@ -12,7 +12,6 @@ from decimal import Decimal
 
 from bot.knowledge import Passage
 from bot.ports import Responder
-from bot.responders.intents import objection_kind
 from bot.responders.llm.accounting import Ledger, Price
 from bot.responders.llm.messages import ChatModel
 from bot.responders.llm.prompts import Prompts, PromptSettings, rep_notes
@@ -20,6 +19,7 @@ from bot.responders.llm.responder import LLMOptions, LLMResponder
 from bot.responders.llm.retry import Backoff
 from bot.responders.offline import OfflineResponder
 from bot.responders.tools import SalesTools
+from bot.understanding.intents import IntentVocabulary, default_vocabulary
 from config.settings import ConfigError, Settings
 from knowledge_base.chunks import Chunk
 
@@ -37,11 +37,15 @@ def require_key(settings: Settings) -> None:
                           "without keys) and OPENAI_BASE_URL for servers other than OpenAI's")
 
 
-def build_llm_responder(settings: Settings, tools: SalesTools, chunks: Iterable[Chunk]) -> Responder:
-    """The configured LLM responder over `tools`, with the offline responder as its fallback."""
+def build_llm_responder(
+    settings: Settings, tools: SalesTools, chunks: Iterable[Chunk], intents: IntentVocabulary | None = None
+) -> Responder:
+    """The configured LLM responder over `tools`, with the offline responder as its fallback.
+    Playbook sections are the chunks whose heading names an objection (in `intents`' words)."""
     require_key(settings)
     chunks = list(chunks)
-    playbook = [Passage(c.text, c.source, c.heading) for c in chunks if objection_kind(c.heading)]
+    vocabulary = intents or default_vocabulary()
+    playbook = [Passage(c.text, c.source, c.heading) for c in chunks if vocabulary.objection_kind(c.heading)]
     # What internal documents mark as sayable to customers may be quoted; the rest never.
     internal = tuple(n for c in chunks if c.source in tools.internal_sources for n in rep_notes(c.text, internal=True))
     model = _chat_model(settings)

@@ -16,7 +16,6 @@ from bot.responders.tools import SalesTools
 from bot.sessions.memory import MemorySessionStore
 from bot.sessions.redis import RedisSessionStore
 from bot.storage import CrmOutbox, SqlLedger, SqlStorage
-from bot.testing import MemoryOutbox
 from config.datadir import private_data_dir
 from config.knowledge import KnowledgeBase, open_knowledge_base
 from config.llm import LLM_RESPONDERS, build_llm_responder, require_key
@@ -89,7 +88,7 @@ def build_configured_responder(settings: Settings, kb: KnowledgeBase) -> Respond
     or imported factory."""
     tools = build_tools(settings, kb)
     if settings.responder in LLM_RESPONDERS:
-        return build_llm_responder(settings, tools, kb.retriever.chunks.values())
+        return build_llm_responder(settings, tools, kb.retriever.chunks.values(), kb.intents)
     return build_responder(settings.responder, tools)
 
 
@@ -104,20 +103,20 @@ def build_tools(settings: Settings, kb: KnowledgeBase) -> SalesTools:
     )
 
 
-async def build_runtime(settings: Settings, outbox: Outbox | None = None) -> Runtime:
+async def build_runtime(settings: Settings, outbox: Outbox) -> Runtime:
     """Open the knowledge base, storage and sessions and assemble the core."""
     require_key(settings)  # a chosen LLM without its key: say so before loading anything
     private_data_dir(settings.data_dir)
     kb = open_knowledge_base(settings)
     # Before any connection is opened: a misnamed responder is a config error, not a leak.
     responder = build_configured_responder(settings, kb)
-    engine = DialogueEngine(responder, kb.catalog, dialogue_settings(settings))
+    engine = DialogueEngine(responder, kb.catalog, dialogue_settings(settings), kb.intents, kb.intent_examples)
     storage = await open_storage(settings)
     sessions = build_sessions(settings)
     queue = InProcessQueue()
     crm_outbox = CrmOutbox(storage)
     bot = SalesBot(
-        sessions=sessions, storage=storage, engine=engine, outbox=outbox or MemoryOutbox(),
+        sessions=sessions, storage=storage, engine=engine, outbox=outbox,
         queue=queue, lead_listeners=[crm_outbox],
     )
     return Runtime(settings, kb, sessions, storage, queue, crm_outbox, LocalBoard(storage), bot, SqlLedger(storage))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from bot.understanding.specs import find_specs
@@ -141,10 +141,19 @@ def terms(text: str, synonyms: Synonyms | None = None, count_units: tuple[str, .
         token = match.group()
         if token[0].isdecimal():  # not isdigit(): "¹" is a digit that int() refuses
             if len(token) <= MAX_NUMBER_CHARS:
-                out.append(_number_term(token, match.start()))
+                code = _in_code(normalized, match.start(), match.end())
+                out.append(replace(_number_term(token, match.start()), is_dimension=code))
         elif len(token) > 1 and token not in STOPWORDS:
             out.append(Term(token, word_keys(token, synonyms), match.start(), end=match.end()))
     return sorted(out, key=lambda t: t.start)
+
+
+def _in_code(text: str, start: int, end: int) -> bool:
+    """A number joined to another by "/" or "-" with no space ("500/80", "25-60"): a model code,
+    never a count, so it names its product on either side of the name's words."""
+    before = re.search(r"\d[/-]$", text[max(start - 2, 0):start]) is not None
+    after = re.match(r"[/-]\d", text[end:end + 2]) is not None
+    return before or after
 
 
 def _plain_number(written: str) -> str:

@@ -15,7 +15,7 @@ from knowledge_base.manifest import Manifest
 
 DOCUMENT_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
 # The price tables, and the company's synonyms read with them (knowledge_base/synonyms.py).
-TABLE_FILES = ("catalog.csv", "discounts.csv", "synonyms.yaml")
+TABLE_FILES = ("catalog.csv", "discounts.csv", "synonyms.yaml", "intents.yaml")
 
 
 def list_kb_files(kb_dir: Path) -> list[Path]:

@@ -20,6 +20,7 @@ from knowledge_base.catalog_text import catalog_chunks, discount_chunks
 from knowledge_base.changes import TABLE_FILES, IngestReport, plan_changes
 from knowledge_base.chunking import chunk_markdown
 from knowledge_base.chunks import Chunk
+from knowledge_base.company_intents import INTENTS_FILE, read_company_intents
 from knowledge_base.documents import read_document
 from knowledge_base.errors import DocumentError, KnowledgeBaseError
 from knowledge_base.layout import DataLayout
@@ -45,6 +46,9 @@ def _table_chunks(kb_dir: Path, changed_tables: set[str], report: IngestReport) 
         out["discounts.csv"] = discount_chunks("discounts.csv", catalog.discounts)
     if "synonyms.yaml" in changed_tables:
         out["synonyms.yaml"] = []  # read with the catalog, never searched
+    if INTENTS_FILE in changed_tables:
+        read_company_intents(kb_dir)  # a bad cue fails the ingest, not the first customer
+        out[INTENTS_FILE] = []  # read by understanding, never searched
     return out
 
 

@@ -296,10 +296,10 @@ class ProductMatcher:
                 continue
             for kind in kinds:
                 own = entry.specs.get(kind)
-                if own is None:
-                    lacks += 1
-                elif own & term.keys:
+                if (own and own & term.keys) or (kind == "length" and _one_side(term, entry)):
                     agree += 1
+                elif own is None:
+                    lacks += 1
                 else:
                     conflict += 1
         return agree, conflict, lacks
@@ -339,6 +339,18 @@ class ProductMatcher:
                 return keys
         return None
 
+    def _derived(self, probe: str) -> frozenset[str] | None:
+        """A catalog word that is this word plus a suffix ("bimetall" of "биметаллический",
+        "electric" of "электрический"): an adjective made from the noun the customer wrote, or
+        the catalog's word in the other language with its ending. Shortest such word wins."""
+        if len(probe) < 6:
+            return None
+        sound = _sound(probe)
+        need = 75 if len(probe) >= 8 else 85
+        found = [c for c in self._vocabulary if _first(c) == _first(probe) and 0 < len(c) - len(probe) <= 8
+                 and fuzz.ratio(sound, _sound(c)[: len(sound)]) >= need]
+        return self._vocabulary[min(found, key=len)] if found else None
+
     def _fuzzy(self, word: str) -> frozenset[str] | None:
         if word in self._fuzzy_cache:
             return self._fuzzy_cache[word]
@@ -356,8 +368,18 @@ class ProductMatcher:
                 found = self._vocabulary[best[0]]
             elif is_cyrillic(word):
                 found = self._inflected(probe)
+            found = found or self._derived(probe)
         self._fuzzy_cache[word] = found
         return found
+
+
+def _one_side(term: Term, entry: Entry) -> bool:
+    """A length that is one side of the product's size: "the 16 mm pipe" is the "16x2.0" one,
+    "a 60 cm panel" the "60x60" one."""
+    lengths = {k.split(":", 1)[1] for k in term.keys if k.startswith("length:")}
+    sides = {side for key in entry.specs.get("size", ()) if key.startswith("size:")
+             for side in key.split(":", 1)[1].split("x")}
+    return bool(lengths & sides)
 
 
 def _is_amount(term: Term, text: str) -> bool:

@@ -8,7 +8,6 @@ embedded in the query role (cached, since retrieval embeds the same text).
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +16,7 @@ import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from bot.catalog import Product
+from knowledge_base.vector_cache import cached_vectors
 
 
 def card(product: Product) -> str:
@@ -43,15 +43,7 @@ class ProductSemantics:
         return {p.sku: float(s) for p, s in zip(self._products, scores, strict=True)}
 
     def _product_vectors(self) -> np.ndarray:
-        if self._vectors is not None:
-            return self._vectors
-        digest = hashlib.sha256("\n".join(card(p) for p in self._products).encode()).hexdigest()[:16]
-        path = self._cache.with_name(f"{self._cache.stem}-{digest}.npy")
-        if path.is_file():
-            self._vectors = np.load(path)
-        else:
-            rows = self._embedding.get_text_embedding_batch([card(p) for p in self._products])
-            self._vectors = np.asarray(rows, dtype=np.float32)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            np.save(path, self._vectors)
+        if self._vectors is None:
+            cards = [card(p) for p in self._products]
+            self._vectors = cached_vectors(self._cache, cards, self._embedding.get_text_embedding_batch)
         return self._vectors

@@ -13,24 +13,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from knowledge_base.catalog_terms import Synonyms, synonym_table
-from knowledge_base.errors import KnowledgeBaseError
+from knowledge_base.company_yaml import read_mapping
 
 SYNONYMS_FILE = "synonyms.yaml"
 
 
 def read_synonyms(kb_dir: Path) -> Synonyms | None:
     """The synonym table of `kb_dir/synonyms.yaml`, or None when there is none."""
-    path = kb_dir / SYNONYMS_FILE
-    if not path.is_file():
+    data = read_mapping(kb_dir, SYNONYMS_FILE, "a mapping of word: [synonyms, ...]")
+    if data is None:
         return None
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise KnowledgeBaseError(f"{SYNONYMS_FILE}: cannot read ({exc})") from exc
-    if not isinstance(data, dict):
-        raise KnowledgeBaseError(f"{SYNONYMS_FILE}: expected a mapping of word: [synonyms, ...]")
     groups = {str(k): [str(v) for v in (vs if isinstance(vs, list) else [vs])] for k, vs in data.items()}
     return synonym_table(groups)

@@ -47,17 +47,30 @@ def signature(text: str) -> list[Line]:
     as the first signature line.
     """
     lines = lines_of(text)
+    index = _closing_index(lines)
+    if index is None:
+        return []
+    line = lines[index]
+    match = _CLOSING_LINE.match(line.text)
+    rest = match.group("rest") if match else None
+    head = [Line(line.start + match.start("rest"), rest)] if match and rest else []
+    return head + _non_empty(lines[index + 1 :])
+
+
+def signature_start(text: str) -> int | None:
+    """The offset of the line that opens the signature block (its closing or "--"), or None."""
+    lines = lines_of(text)
+    index = _closing_index(lines)
+    return lines[index].start if index is not None else None
+
+
+def _closing_index(lines: list[Line]) -> int | None:
+    """The last closing or "--" line near the end of the message."""
     last = len(lines) - 1
     for index in range(last, max(-1, last - _MAX_LINES_AFTER_CLOSING - 1), -1):
-        line = lines[index]
-        if _DASHES.match(line.text):
-            return _non_empty(lines[index + 1 :])
-        match = _CLOSING_LINE.match(line.text)
-        if match:
-            rest = match.group("rest")
-            head = [Line(line.start + match.start("rest"), rest)] if rest else []
-            return head + _non_empty(lines[index + 1 :])
-    return []
+        if _DASHES.match(lines[index].text) or _CLOSING_LINE.match(lines[index].text):
+            return index
+    return None
 
 
 def _non_empty(lines: list[Line]) -> list[Line]:

@@ -14,14 +14,12 @@ from bot.knowledge import Evidence, Passage
 from bot.model import Button, OutboundMessage
 from bot.qualification import next_question
 from bot.responders import catalog_replies as cr
-from bot.responders.intents import Intent, asks_about_products, objection_kind
 from bot.responders.phrases import say
 from bot.responders.playbook import customer_sentences, is_note
 from bot.responders.tools import SalesTools
 from bot.turn import Reply, TurnContext
+from bot.understanding.intents import Intent, objection_kind
 from bot.understanding.language_of import written_in
-from bot.understanding.model import Understanding
-from bot.understanding.pipeline import Context, Understander
 
 # Intents after which the assistant asks its next qualification question.
 QUALIFYING = {Intent.QUOTE, Intent.GREETING, Intent.CONTACT, Intent.OTHER, Intent.PRODUCT_QUESTION,
@@ -35,8 +33,8 @@ class OfflineResponder:
         self.tools = tools
 
     async def respond(self, turn: TurnContext) -> Reply:
-        u = turn.understanding or self._understand(turn)
-        if not u.products and len(u.choices) > 1 and asks_about_products(u.text):
+        u = turn.understanding
+        if not u.products and len(u.choices) > 1 and u.asks_about_products:
             return self._choose(turn, list(u.choices))  # "your panels": ask which, one button each
         products = list(u.in_play)
         intent = Intent(u.intent)
@@ -56,10 +54,6 @@ class OfflineResponder:
         buttons = tuple(Button(p.name, f"{qty} × {p.name}" if qty else p.name) for p in candidates)
         message = OutboundMessage(say("choose", lang, items=listed), buttons=buttons, sources=catalog.sources[:1])
         return Reply((message,), Intent.CHOOSE.value, catalog.sources[:1])
-
-    def _understand(self, turn: TurnContext) -> Understanding:
-        """For a turn built without the engine (tests, tools): understand it here, the same way."""
-        return Understander(Context(self.tools.catalog)).understand(turn.message, turn.session)
 
     async def _answer(self, intent: Intent, turn: TurnContext, products: list[Product]) -> tuple[str, tuple[str, ...]]:
         lang, catalog = turn.language, self.tools.catalog
@@ -106,7 +100,7 @@ class OfflineResponder:
         """The quantity said now, or earlier for this same product; one otherwise."""
         if len(products) != 1:
             return 1
-        said = turn.understanding.quantity_for(products[0].sku) if turn.understanding else None
+        said = turn.understanding.quantity_for(products[0].sku)
         if said or turn.update.quantity:
             return said or turn.update.quantity or 1
         lead = turn.session.lead
@@ -163,7 +157,7 @@ class OfflineResponder:
         """The company's own playbook section for this objection, when it has one."""
         lang = turn.language
         passages = await self.tools.retriever.search(turn.message.text, self.tools.top_k)
-        kind = objection_kind(turn.message.text)
+        kind = turn.understanding.objection
         sections = [p for p in passages if objection_kind(p.heading)]
         # The section for this very objection; failing that, the closest playbook section.
         same = [p for p in sections if objection_kind(p.heading) == kind]

@@ -5,17 +5,19 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select, update
 
 from bot.model import ConversationKey, InboundMessage
-from bot.records import Delivery
+from bot.records import Claim, Delivery
 from bot.storage.dialects import insert_for
 from bot.storage.ledger_tables import BlockRow, DeliveryRow, PayloadRow, PositionRow
 from bot.storage.sql import SqlStorage
 
 _ERROR_LIMIT = 500  # characters of a platform's error message kept
+# A delivery row in this status is a claim: `external_id` holds the claiming sender's token.
+SENDING = "sending"
 
 
 def _utcnow() -> datetime:
@@ -94,21 +96,61 @@ class SqlLedger:
     # -- deliveries ----------------------------------------------------------------------------
 
     async def delivered(self, channel: str, message_id: str) -> Delivery | None:
-        """The delivery made under this idempotency key, if any."""
-        query = select(DeliveryRow).where(DeliveryRow.channel == channel, DeliveryRow.message_id == message_id)
+        """The delivery made under this idempotency key, if any (a claim is none yet)."""
+        query = select(DeliveryRow).where(
+            DeliveryRow.channel == channel, DeliveryRow.message_id == message_id, DeliveryRow.status != SENDING
+        )
         async with self._sessions() as session:
             row = await session.scalar(query)
         return _delivery(row) if row is not None else None
 
+    async def claim(self, key: ConversationKey, message_id: str, holder: str, lease: float) -> Claim:
+        """Take the sending of one message for `holder`: the row's unique key makes the first claim
+        win in every process; a claim its holder stopped renewing for `lease` seconds is taken over."""
+        now = _utcnow()
+        where = (DeliveryRow.channel == key.channel, DeliveryRow.message_id == message_id)
+        first = insert_for(self._dialect, DeliveryRow).values(
+            channel=key.channel, message_id=message_id, conversation_key=key.as_str(),
+            external_id=holder, status=SENDING, created_at=now, updated_at=now,
+        )
+        stale = now - timedelta(seconds=lease)
+        renew = (
+            update(DeliveryRow)
+            .where(*where, DeliveryRow.status == SENDING)
+            .where((DeliveryRow.external_id == holder) | (DeliveryRow.updated_at < stale))
+            .values(external_id=holder, updated_at=now)
+            .returning(DeliveryRow.id)
+        )
+        async with self._sessions.begin() as session:
+            insert = first.on_conflict_do_nothing(index_elements=["channel", "message_id"]).returning(DeliveryRow.id)
+            if await session.scalar(insert) is not None or await session.scalar(renew) is not None:
+                return "mine"
+            status = await session.scalar(select(DeliveryRow.status).where(*where))
+        return "busy" if status == SENDING else "sent"
+
+    async def release(self, channel: str, message_id: str, holder: str) -> None:
+        """Drop `holder`'s claim (never another's, never a delivery)."""
+        drop = delete(DeliveryRow).where(
+            DeliveryRow.channel == channel, DeliveryRow.message_id == message_id,
+            DeliveryRow.status == SENDING, DeliveryRow.external_id == holder,
+        )
+        async with self._sessions.begin() as session:
+            await session.execute(drop)
+
     async def record_delivery(self, key: ConversationKey, message_id: str, external_id: str, status: str) -> None:
-        """Note that the platform took a message; a second note under the same key is ignored."""
+        """Note that the platform took a message, completing a claim on it; a second note is ignored."""
         now = _utcnow()
         insert = insert_for(self._dialect, DeliveryRow).values(
             channel=key.channel, message_id=message_id, conversation_key=key.as_str(),
             external_id=external_id, status=status, created_at=now, updated_at=now,
         )
+        upsert = insert.on_conflict_do_update(
+            index_elements=["channel", "message_id"],
+            set_={"external_id": insert.excluded.external_id, "status": insert.excluded.status, "updated_at": now},
+            where=DeliveryRow.status == SENDING,
+        )
         async with self._sessions.begin() as session:
-            await session.execute(insert.on_conflict_do_nothing(index_elements=["channel", "message_id"]))
+            await session.execute(upsert)
 
     async def record_status(
         self, channel: str, external_id: str, status: str, error: str | None = None

@@ -19,7 +19,10 @@ class Understanding:
     one?"); `focus` the products the conversation was already about when this message names
     none ("is it in stock?"); `quantities` counts bound to products; `specs` the measures it
     states; `update` the lead fields it gives; `intent` what it asks for (see
-    `bot.responders.intents`), with `intent_source` saying how that was decided.
+    `bot.understanding.intents`), with `intent_source` saying how that was decided ("words":
+    cues and rules, "examples": nearest example messages by meaning); `asks_about_products`
+    whether it is a price, purchase or stock request, which may name products loosely;
+    `objection` the kind of objection it raises ("price", "think" ...), if any.
     """
 
     text: str
@@ -31,7 +34,9 @@ class Understanding:
     specs: tuple[Spec, ...] = ()
     update: LeadUpdate = field(default_factory=LeadUpdate)
     intent: str = "other"
-    intent_source: str = "rules"
+    intent_source: str = "words"
+    asks_about_products: bool = False
+    objection: str | None = None
 
     @property
     def named(self) -> tuple[Product, ...]:

@@ -20,8 +20,16 @@ from bot.language import detect_language
 from bot.lead import LeadUpdate
 from bot.model import InboundMessage
 from bot.ports import Catalog
-from bot.responders.intents import classify
 from bot.session import Session
+from bot.understanding.intents import (
+    ExampleMatcher,
+    Facts,
+    IntentVocabulary,
+    Signals,
+    asks_about_products,
+    classify,
+    default_vocabulary,
+)
 from bot.understanding.model import Understanding
 from bot.understanding.quantities import Quantity, find_quantities
 from bot.understanding.specs import Spec, find_specs
@@ -29,12 +37,15 @@ from bot.understanding.specs import Spec, find_specs
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What understanding needs besides the message: the catalog and the regional settings."""
+    """What understanding needs besides the message: the catalog, the intents' words (the
+    package's and the company's), the matcher of their examples, and the regional settings."""
 
     catalog: Catalog
     default_language: str = "en"
     phone_default_region: str = "US"
     phone_regions: Mapping[str, str] = field(default_factory=dict)
+    intents: IntentVocabulary = field(default_factory=default_vocabulary)
+    examples: ExampleMatcher | None = None
 
 
 @dataclass(slots=True)
@@ -52,11 +63,15 @@ class Draft:
     quantities: list[Quantity] = field(default_factory=list)
     update: LeadUpdate = field(default_factory=LeadUpdate)
     intent: str = "other"
+    intent_source: str = "words"
+    asks_about_products: bool = False
+    objection: str | None = None
 
     def result(self) -> Understanding:
         return Understanding(
             self.text, self.language, self.resolution.products, self.resolution.choices, self.focus,
-            tuple(self.quantities), tuple(self.specs), self.update, self.intent,
+            tuple(self.quantities), tuple(self.specs), self.update, self.intent, self.intent_source,
+            self.asks_about_products, self.objection,
         )
 
 
@@ -123,21 +138,29 @@ def lead(draft: Draft) -> None:
 
 def intent(draft: Draft) -> None:
     """What the message asks for, read with the product names blanked out: a product called
-    "Courier bag" must not make a price question about delivery."""
-    update = draft.update
-    text = _blank([p for m in draft.resolution.products for p in m.parts], draft.text)
-    draft.intent = classify(
-        text, named=bool(draft.resolution.products), in_focus=bool(draft.focus),
+    "Courier bag" must not make a price question about delivery. Its meaning is compared to
+    the intents' examples with the names written as "X", as the examples write them."""
+    update, ctx = draft.update, draft.context
+    mentions = [sorted(m.parts) for m in draft.resolution.products]
+    spaces = [(a, b, " " * (b - a)) for parts in mentions for a, b in parts]
+    marks = [(a, b, "X" if i == 0 else "") for parts in mentions for i, (a, b) in enumerate(parts)]
+    signals = Signals(_replace(spaces, draft.text), _replace(marks, draft.text), ctx.intents, ctx.examples)
+    facts = Facts(
+        named=bool(draft.resolution.products), in_focus=bool(draft.focus),
         gave_contact=bool(update.email or update.phone or update.name),
         gave_quantity=bool(draft.quantities) or update.quantity is not None,
-    ).value
+    )
+    draft.intent = classify(signals, facts).value
+    draft.intent_source = "examples" if signals.decided_by_example else "words"
+    draft.asks_about_products = asks_about_products(signals)
+    draft.objection = signals.objection_kind()
 
 
-def _blank(parts: Sequence[tuple[int, int]], text: str) -> str:
-    chars = list(text)
-    for start, end in parts:
-        chars[start:end] = " " * (end - start)
-    return "".join(chars)
+def _replace(spans: Sequence[tuple[int, int, str]], text: str) -> str:
+    """`text` with each (start, end) span replaced; spans may come in any order, never overlap."""
+    for start, end, by in sorted(spans, reverse=True):
+        text = text[:start] + by + text[end:]
+    return text
 
 
 DEFAULT_COMPONENTS: tuple[Component, ...] = (own_text, products, language, specs, quantities, lead, intent)

@@ -126,7 +126,8 @@ class MailboxReader:
         return int(uid)
 
     async def _fetch(self, imap: IMAP4, uid: int) -> bytes | None:
-        response = _ok(await imap.uid("fetch", str(uid), "(RFC822)"), "FETCH")
+        # BODY.PEEK[]: fetching RFC822 would flag the message \Seen before it is stored.
+        response = _ok(await imap.uid("fetch", str(uid), "(BODY.PEEK[])"), "FETCH")
         literals = [bytes(line) for line in response.lines if isinstance(line, bytearray)]
         return literals[0] if literals else None
 

@@ -66,6 +66,8 @@ class EmailSettings(BaseModel):
     poll_interval: float = Field(default=60.0, gt=0)  # when the server has no IDLE
     idle_timeout: float = Field(default=25 * 60.0, gt=0)  # re-issue IDLE before servers drop it (29 min)
     max_attempts: int = Field(default=4, ge=1)  # per SMTP send
+    attachment_dir: str | None = None  # where attachments' bytes are kept (`salesbot serve`: in the data dir)
+    max_attachment_bytes: int = Field(default=10 << 20, ge=0)  # larger files are noted, their bytes not kept
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> EmailSettings:

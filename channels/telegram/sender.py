@@ -1,14 +1,16 @@
 """Outbound calls to the Bot API: idempotent sends, flood waits, customers who blocked the bot.
 
-Telegram has no idempotency key of its own, so every part of a reply is noted
-in the ledger under ours once Telegram took it; a worker that handles the same
-reply again (after a crash, or a redelivery) skips the parts already sent.
+Telegram has no idempotency key of its own, so every part of a reply is claimed
+in the ledger under ours before it goes out and noted there once Telegram took
+it (`channels.parts`): a worker that handles the same reply again (after a
+crash, a redelivery, or at the same moment) skips the parts already sent.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TypeVar
 
 import structlog
@@ -25,9 +27,9 @@ from aiogram.methods import SendChatAction, SendMessage, SendMessageDraft, Teleg
 from bot.model import ConversationKey, OutboundMessage
 from bot.ports import ChannelLedger
 from channels.backoff import backoff_delay
+from channels.parts import send_once
 from channels.telegram.formatting import PARSE_MODE, draft_number, escape, keyboard, split_text
 from channels.telegram.settings import TelegramSettings
-from channels.telegram.updates import CHANNEL
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -66,20 +68,20 @@ class TelegramSender:
             return
         parts = split_text(message.text) or [" ".join(b.title for b in message.buttons) or "…"]
         for index, part in enumerate(parts):
-            part_key = f"{idempotency_key}#p{index}"
-            if await self.ledger.delivered(CHANNEL, part_key) is not None:
-                continue  # sent before a crash or by an earlier attempt at this reply
             last = index == len(parts) - 1
             method = SendMessage(
                 chat_id=int(key.conversation), text=escape(part), parse_mode=PARSE_MODE,
                 reply_markup=keyboard(message.buttons) if last else None,
             )
             try:
-                sent = await self.call(method)
+                # A part sent before a crash, or by another worker, is skipped.
+                await send_once(self.ledger, key, f"{idempotency_key}#p{index}", partial(self._sent_id, method), "sent")
             except Unreachable:
                 await self._mark_unreachable(key)
                 return
-            await self.ledger.record_delivery(key, part_key, str(sent.message_id), "sent")
+
+    async def _sent_id(self, method: SendMessage) -> str:
+        return str((await self.call(method)).message_id)
 
     async def typing(self, key: ConversationKey) -> None:
         """Show "typing…" now and keep it up until the reply is sent (or a minute passed)."""

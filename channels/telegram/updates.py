@@ -74,13 +74,16 @@ def _message(message: Message, bot_id: str, message_id: str) -> CustomerMessage 
 
 
 def _contact(message: Message) -> Contact | None:
+    """A shared contact card, and the language the sender's Telegram app is set to."""
+    code = message.from_user.language_code if message.from_user else None
+    language = code.split("-")[0].lower() if code else None  # an IETF tag: "ru", "en-US", "pt-br"
     shared = message.contact
     if shared is None:
-        return None
+        return Contact(language=language) if language else None
     name = " ".join(part for part in (shared.first_name, shared.last_name) if part).strip() or None
     digits = shared.phone_number.strip()
     phone = digits if digits.startswith("+") else "+" + digits  # Telegram sends it without the plus
-    return Contact(name=name, phone=phone)
+    return Contact(name=name, phone=phone, language=language)
 
 
 def _attachments(message: Message) -> tuple[Attachment, ...]:
@@ -101,7 +104,7 @@ def _attachments(message: Message) -> tuple[Attachment, ...]:
 
 def _marker(message: Message, contact: Contact | None, attachments: tuple[Attachment, ...]) -> str:
     """The text of a message that has none: what it carries, in no particular language."""
-    if contact is not None:
+    if contact is not None and contact.phone:
         return " ".join(["👤", *(part for part in (contact.name, contact.phone) if part)])
     if message.photo:
         return "📷"

@@ -1,8 +1,9 @@
 """Outbound SMS and WhatsApp through Twilio's Messages API (the SDK's async client).
 
-Twilio has no idempotency key for sending, so every message is noted in the
-ledger under ours once Twilio took it (with its MessageSid, which the status
-callbacks then update), and a reply handled again skips what was sent.
+Twilio has no idempotency key for sending, so every message is claimed in the
+ledger under ours before it goes out and noted there once Twilio took it (with
+its MessageSid, which the status callbacks then update; `channels.parts`): a
+reply handled again, or by two workers at once, skips what was sent.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from twilio.rest import Client
 from bot.model import ConversationKey, OutboundMessage
 from bot.ports import ChannelLedger
 from channels.backoff import backoff_delay
-from channels.twilio.inbound import CHANNEL, WHATSAPP, address_key
+from channels.parts import send_once
+from channels.twilio.inbound import WHATSAPP, address_key
 from channels.twilio.settings import STATUS_PATH, TwilioSettings
 from channels.twilio.sms_text import plain, split_sms, split_whatsapp
 
@@ -64,18 +66,19 @@ class TwilioSender:
                 return
 
     async def send_one(self, key: ConversationKey, body: str, part_key: str) -> bool:
-        """One message under our key; False if the address turned out to be opted out."""
-        if await self.ledger.delivered(CHANNEL, part_key) is not None:
-            return True  # sent before a crash or by an earlier attempt at this reply
+        """One message under our key (skipped if sent before a crash or by another worker);
+        False if the address turned out to be opted out."""
         try:
-            sid = await self._create(to=key.conversation, from_=key.account, body=body)
+            await send_once(
+                self.ledger, key, part_key, lambda: self._create(to=key.conversation, from_=key.account, body=body),
+                "queued",
+            )
         except TwilioRestException as exc:
             if exc.code != UNSUBSCRIBED:
                 raise
             await self.ledger.block(address_key(key.conversation), OPTED_OUT)
             log.info("twilio.unsubscribed_recipient", idempotency_key=part_key)
             return False
-        await self.ledger.record_delivery(key, part_key, sid, "queued")
         return True
 
     async def opted_out(self, address: str) -> bool:

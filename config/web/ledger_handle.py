@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from bot.model import ConversationKey, InboundMessage
 from bot.ports import ChannelLedger
-from bot.records import Delivery
+from bot.records import Claim, Delivery
 
 
 class LedgerHandle:
@@ -39,6 +39,12 @@ class LedgerHandle:
 
     async def delivered(self, channel: str, message_id: str) -> Delivery | None:
         return await self.ledger.delivered(channel, message_id)
+
+    async def claim(self, key: ConversationKey, message_id: str, holder: str, lease: float) -> Claim:
+        return await self.ledger.claim(key, message_id, holder, lease)
+
+    async def release(self, channel: str, message_id: str, holder: str) -> None:
+        await self.ledger.release(channel, message_id, holder)
 
     async def record_delivery(self, key: ConversationKey, message_id: str, external_id: str, status: str) -> None:
         await self.ledger.record_delivery(key, message_id, external_id, status)

@@ -6,6 +6,7 @@ written for the test. Webhooks are posted to the adapter's routes in-process.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import html
 import json
@@ -16,14 +17,18 @@ from typing import Any
 
 import httpx
 import pytest
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.model import OutboundMessage
 from channels.base import ChannelConfigError
 from channels.registry import channel_class
 from channels.telegram.channel import SECRET_HEADER, TelegramChannel
 from channels.telegram.formatting import MAX_UNITS, split_text, units
-from channels.telegram.sender import BLOCKED
+from channels.telegram.sender import BLOCKED, TelegramSender
 from tests.channels.core import Core, serving
 from tests.fakes import telegram as tg
 from tests.fakes.telegram import BOT_ID, TOKEN, FakeTelegram
@@ -156,6 +161,21 @@ async def test_start_with_a_deep_link_keeps_the_payload_as_the_lead_source(start
     assert await setup.replies(CHAT, 1) == ["echo: /start"]  # the payload is not the customer's words
     record = await setup.core.storage.lead_for(setup.key())
     assert record is not None and record.lead.source == "spring_fair"
+
+
+async def test_the_language_of_the_customers_app_is_the_conversations_until_their_words_say_otherwise(
+    start: Start,
+) -> None:
+    setup = await start()
+
+    await setup.post(tg.text_update(CHAT, "/start", language="ru"))
+    await setup.post(tg.text_update(CHAT + 1, "/start", language="en-GB"))
+    await setup.post(tg.text_update(CHAT + 2, "Сколько стоит панель?", language="en"))
+
+    await setup.replies(CHAT + 2, 1)
+    await setup.replies(CHAT, 1)
+    languages = [(await setup.core.bot.sessions.load(setup.key(chat))).language for chat in (CHAT, CHAT + 1, CHAT + 2)]
+    assert languages == ["ru", "en", "ru"]
 
 
 async def test_a_shared_contact_gives_the_lead_its_phone_and_name(start: Start) -> None:
@@ -322,3 +342,22 @@ async def test_random_bodies_never_get_a_500(start_once: Setup, body: bytes) -> 
         "/channels/telegram/webhook", content=body, headers={SECRET_HEADER: SECRET}
     )
     assert response.status_code in (200, 400)
+
+
+async def test_two_workers_sending_one_long_reply_at_once_send_each_part_once(start: Start) -> None:
+    setup = await start()
+    setup.fake.latency = 0.3  # both workers are in the middle of a send at the same moment
+    reply = OutboundMessage("\n\n".join(f"Part {n}: " + "panels from 89.00 USD." * 150 for n in range(3)))
+    api = TelegramAPIServer.from_base(setup.fake.url)
+    other_worker = TelegramSender(Bot(TOKEN, session=AiohttpSession(api=api)), setup.core.ledger,
+                                  setup.channel.settings)
+    try:
+        await asyncio.gather(
+            setup.channel.sender.send(setup.key(), reply, "out:reply-1"),
+            other_worker.send(setup.key(), reply, "out:reply-1"),
+        )
+    finally:
+        await other_worker.bot.session.close()
+
+    sent = [html.unescape(text) for text in setup.fake.texts(CHAT)]
+    assert len(sent) == 3 and "\n\n".join(sent) == reply.text  # each part once, in order

@@ -20,10 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.model import ConversationKey
+from bot.model import ConversationKey, OutboundMessage
 from channels.twilio.channel import EMPTY_TWIML, TwilioChannel
 from channels.twilio.inbound import address_key
-from channels.twilio.sender import OPTED_OUT
+from channels.twilio.sender import OPTED_OUT, TwilioSender
 from tests.channels.core import Core, serving
 from tests.fakes import twilio as tw
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER, OUR_WHATSAPP, POOL_NUMBER, FakeTwilio
@@ -293,3 +293,51 @@ async def test_random_bodies_never_get_a_500(setup_once: Setup, path: str, form:
         response = await setup_once.client.post(path, content=garbage, headers={"X-Twilio-Signature": "x"})
     assert response.status_code in (200, 400, 403), response.text
     assert json.dumps(response.status_code)
+
+
+async def test_two_workers_sending_one_long_reply_at_once_send_each_part_once(start: Start) -> None:
+    setup = await start(max_segments=1)
+    setup.fake.latency = 0.3  # both workers are in the middle of a send at the same moment
+    reply = OutboundMessage(" ".join(f"Step {n}: delivery takes three to five working days." for n in range(9)))
+    other_worker = TwilioSender(setup.channel.sender.settings, setup.core.ledger)
+    try:
+        await asyncio.gather(
+            setup.channel.sender.send(sms_key(), reply, "out:reply-1"),
+            other_worker.send(sms_key(), reply, "out:reply-1"),
+        )
+    finally:
+        await other_worker.close()
+
+    parts = setup.fake.bodies(CUSTOMER)
+    assert len(parts) >= 3  # a reply of several SMS
+    assert " ".join(parts) == reply.text  # each part once, in order
+
+
+async def test_mms_and_whatsapp_media_urls_are_kept_with_the_message(setup: Setup) -> None:
+    media = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/MM1/Media/ME"
+    form = tw.inbound_form(CUSTOMER, "", NumMedia="2", MediaUrl0=media + "1", MediaContentType0="image/jpeg",
+                           MediaUrl1=media + "2", MediaContentType1="application/pdf")
+    captioned = tw.inbound_form(WA_CUSTOMER, "Like this one", to=OUR_WHATSAPP, NumMedia="1",
+                                MediaUrl0=media + "3", MediaContentType0="image/png")
+
+    await setup.post("/channels/twilio/messages", form)
+    await setup.post("/channels/twilio/messages", captioned)
+
+    assert await setup.bodies(CUSTOMER, 1) == ["echo: 📷"]  # a picture alone is acknowledged
+    assert await setup.bodies(WA_CUSTOMER, 1) == ["echo: Like this one"]
+    kept = await _attachments(setup, form["MessageSid"])
+    assert [(a["url"], a["content_type"]) for a in kept] == [
+        (media + "1", "image/jpeg"), (media + "2", "application/pdf")
+    ]
+    assert [a["url"] for a in await _attachments(setup, captioned["MessageSid"])] == [media + "3"]
+
+
+async def _attachments(setup: Setup, message_id: str) -> list[dict[str, str]]:
+    from sqlalchemy import select
+
+    from bot.storage.ledger_tables import PayloadRow
+
+    async with setup.core.storage.sessions() as session:
+        row = await session.scalar(select(PayloadRow).where(PayloadRow.message_id == message_id))
+    assert row is not None and message_id.encode() in row.raw  # the signed form is kept beside them
+    return list(json.loads(row.attachments))

@@ -40,6 +40,7 @@ class FakeTelegram(FakeServer):
         self.updates: list[dict[str, Any]] = []
         self.blocked: set[int] = set()
         self.unsupported: set[str] = set()
+        self.latency = 0.0  # seconds before sendMessage answers: lets two senders be mid-call at once
         self._failures: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         self._message_ids = itertools.count(1000)
         self._new_update = asyncio.Event()
@@ -102,6 +103,7 @@ class FakeTelegram(FakeServer):
         if method in ("setWebhook", "deleteWebhook", "sendChatAction", "answerCallbackQuery", "sendMessageDraft"):
             return True
         if method == "sendMessage":
+            await asyncio.sleep(self.latency)
             chat = {"id": int(params["chat_id"]), "type": "private", "first_name": "Customer"}
             return {"message_id": next(self._message_ids), "date": int(time.time()), "chat": chat,
                     "text": params.get("text", "")}
@@ -140,12 +142,12 @@ def _error(status: int, description: str) -> web.Response:
 _update_ids = itertools.count(5000)
 
 
-def _user(user_id: int, first_name: str = "Anna") -> dict[str, Any]:
-    return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "en"}
+def _user(user_id: int, first_name: str = "Anna", language: str = "en") -> dict[str, Any]:
+    return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": language}
 
 
-def _message(chat_id: int, **content: Any) -> dict[str, Any]:
-    return {"message_id": next(_update_ids), "date": int(time.time()), "from": _user(chat_id),
+def _message(chat_id: int, language: str = "en", **content: Any) -> dict[str, Any]:
+    return {"message_id": next(_update_ids), "date": int(time.time()), "from": _user(chat_id, language=language),
             "chat": {"id": chat_id, "type": "private", "first_name": "Anna"}, **content}
 
 
@@ -153,8 +155,9 @@ def update(**content: Any) -> dict[str, Any]:
     return {"update_id": next(_update_ids), **content}
 
 
-def text_update(chat_id: int, text: str) -> dict[str, Any]:
-    return update(message=_message(chat_id, text=text))
+def text_update(chat_id: int, text: str, language: str = "en") -> dict[str, Any]:
+    """A text message from a customer whose Telegram app is set to `language` (an IETF tag)."""
+    return update(message=_message(chat_id, language=language, text=text))
 
 
 def contact_update(chat_id: int, phone: str, first_name: str, last_name: str | None = None) -> dict[str, Any]:

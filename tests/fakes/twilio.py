@@ -4,6 +4,7 @@ X-Twilio-Signature (not with the SDK our code uses to check it)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -42,6 +43,7 @@ class FakeTwilio(FakeServer):
         self.created: list[Created] = []
         self.attempts = 0
         self.unsubscribed: set[str] = set()
+        self.latency = 0.0  # seconds before a create answers: lets two senders be mid-call at once
         self._failures: list[tuple[int, int, str]] = []
         self._sids = itertools.count(1)
         base = f"/2010-04-01/Accounts/{ACCOUNT_SID}"
@@ -64,6 +66,7 @@ class FakeTwilio(FakeServer):
                 return _error(*self._failures.pop(0))
             if params.get("To") in self.unsubscribed:
                 return _error(400, 21610, "Attempt to send to unsubscribed recipient")
+            await asyncio.sleep(self.latency)
             sid = f"SM{next(self._sids):032x}"
             self.created.append(Created(sid, params))
             return web.json_response(_message(sid, params), status=201)

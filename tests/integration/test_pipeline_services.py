@@ -108,7 +108,7 @@ async def deployment(
     shutil.copytree(demo_data_dir, data_dir)
     redis_a, redis_b = await connect_redis(), await connect_redis()
     prefix = f"salesbot-test-{secrets.token_hex(8)}"
-    runtime = await build_runtime(embedded_settings(data_dir, database_url=database_url))
+    runtime = await build_runtime(embedded_settings(data_dir, database_url=database_url), MemoryOutbox())
     storage_b = await SqlStorage.connect(database_url)
     try:
         assert runtime.storage.dialect == "postgresql"

@@ -22,7 +22,6 @@ from redis.exceptions import RedisError
 
 from bot.errors import LockTimeout
 from bot.model import ConversationKey
-from bot.ports import SessionStore
 from bot.session import SessionSchemaError
 from bot.sessions.redis import RedisSessionStore
 
@@ -66,12 +65,6 @@ def text(value: bytes | str | None) -> str:
 
 def lock_key(prefix: str, key: ConversationKey = KEY) -> str:
     return f"{prefix}:lock:{key.as_str()}"
-
-
-def test_implements_the_port(client: Redis) -> None:
-    port: SessionStore = RedisSessionStore(client)
-
-    assert port is not None
 
 
 async def test_save_load_round_trip_across_clients(client: Redis, prefix: str) -> None:

@@ -192,6 +192,7 @@ async def lead_page(request: Request, lead_id: str, moved: str = "", told: str =
         lead=lead_view(record, runtime.kb.catalog),
         lines=line_views(lines),
         notice=_notice(moved, told, unchanged),
+        unreachable=await runtime.ledger.blocked(record.key),  # why the bot may not write to them
         signed_in=True,
         csrf=auth.csrf_token(request),
     )

@@ -1,14 +1,30 @@
-"""What the offline responder thinks a message asks for, in both languages."""
+"""What a message asks for by its words (the package's cues and the few rules), in both languages.
+
+Matching by the meaning of example messages is tested with the real model in
+tests/unit/knowledge_base/test_intent_examples.py.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.responders.intents import Intent, classify, objection_kind
+from bot.understanding.intents import (
+    Facts,
+    Intent,
+    IntentDataError,
+    IntentVocabulary,
+    Signals,
+    asks_about_products,
+    classify,
+    default_vocabulary,
+    objection_kind,
+)
+from bot.understanding.resources import load_yaml
 
 
 def intent(text: str, *, named: bool = False, in_focus: bool = False, contact: bool = False) -> Intent:
-    return classify(text, named=named, in_focus=in_focus or named, gave_contact=contact)
+    signals = Signals(text, text, default_vocabulary())
+    return classify(signals, Facts(named=named, in_focus=in_focus or named, gave_contact=contact))
 
 
 @pytest.mark.parametrize(
@@ -88,6 +104,27 @@ def test_objections(text: str, kind: str | None) -> None:
     ],
 )
 def test_product_requests_that_may_name_products_loosely(text: str, expected: bool) -> None:
-    from bot.responders.intents import asks_about_products
+    assert asks_about_products(Signals(text, text, default_vocabulary())) is expected
 
-    assert asks_about_products(text) is expected
+
+def test_a_company_cue_routes_its_customers_own_wording() -> None:
+    """A company whose customers ask "is it on the truck yet?" adds a cue, no code."""
+    text = "Is the X on the truck yet?"
+    assert intent(text, named=True) is not Intent.LEAD_TIME
+    extra = {"lead_time": {"cues": {"en": [r"\bon the truck\b"]}}}
+    company = IntentVocabulary.from_data(load_yaml("intents.yaml"), extra)
+    signals = Signals(text, text, company)
+    assert classify(signals, Facts(named=True, in_focus=True)) is Intent.LEAD_TIME
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"delivery_time": {"examples": {"en": ["when?"]}}}, "unknown intent 'delivery_time'"),
+        ({"lead_time": {"cues": {"en": ["(unclosed"]}}}, "is not a regular expression"),
+        ({"lead_time": {"phrases": ["x"]}}, "unknown key(s) phrases"),
+    ],
+)
+def test_a_company_intents_file_with_a_mistake_says_what_is_wrong(extra: dict[str, object], message: str) -> None:
+    with pytest.raises(IntentDataError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        IntentVocabulary.from_data(load_yaml("intents.yaml"), extra)

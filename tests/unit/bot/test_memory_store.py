@@ -10,7 +10,6 @@ import pytest
 from bot.errors import LockTimeout
 from bot.lead import Lead
 from bot.model import ConversationKey
-from bot.ports import SessionStore
 from bot.sessions import MemorySessionStore
 
 
@@ -31,12 +30,6 @@ def key(n: int = 1) -> ConversationKey:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
-
-
-def test_implements_the_port() -> None:
-    store: SessionStore = MemorySessionStore()
-
-    assert store is not None
 
 
 async def test_load_of_unknown_conversation_is_fresh() -> None:

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bot.app import LeadListener, SalesBot
+from bot.app import SalesBot
 from bot.engine import DialogueEngine
 from bot.model import ConversationKey, InboundMessage, OutboundMessage
-from bot.ports import Outbox, Responder
+from bot.ports import LeadListener, Outbox, Responder
 from bot.queue import InProcessQueue
 from bot.records import LeadRecord
 from bot.responders.phrases import say

@@ -148,3 +148,39 @@ def test_a_product_name_that_is_also_a_service_word_does_not_make_a_policy_quest
 def test_the_conversation_focus_carries_to_a_follow_up() -> None:
     u = understand("is it in stock?", focus=("RB-300",))
     assert [p.sku for p in u.in_play] == ["RB-300"] and u.intent == "availability"
+
+
+# 3b. Product resolution when the words differ from the catalog's: a model code before the noun,
+# one side of a size, a word the catalog writes as a longer derived word (or in Russian).
+@cache
+def fittings() -> CsvCatalog:
+    return CsvCatalog(
+        [
+            _product("VB-2040", "Valve Body 20/40", "valves", "31.00"),
+            _product("VB-2060", "Valve Body 20/60", "valves", "36.00"),
+            _product("TB-16", "Tube PE 16x2.0, coil 100 m", "tubes", "120.00", unit="coil"),
+            _product("TB-20", "Tube PE 20x2.0, coil 100 m", "tubes", "150.00", unit="coil"),
+            _product("HT-E", "Нагреватель электрический 2 кВт", "нагреватели", "90.00"),
+            _product("HT-G", "Нагреватель газовый 2 кВт", "нагреватели", "95.00"),
+        ]
+    )
+
+
+def understand_in(catalog: CsvCatalog, text: str) -> Understanding:
+    key = ConversationKey("test", "shop", "chat", "customer")
+    message = InboundMessage(key, "m1", text, received_at=NOW)
+    return Understander(Context(catalog)).understand(message, Session(key, lead=Lead()))
+
+
+@pytest.mark.parametrize(
+    ("text", "sku", "quantity"),
+    [
+        ("six of the 20/60 valve bodies please", "VB-2060", 6),
+        ("price for 3 coils of the 16 mm tube?", "TB-16", 3),
+        ("two electric heaters, 2 kW", "HT-E", 2),
+    ],
+)
+def test_the_catalog_words_said_another_way_still_settle_the_product(text: str, sku: str, quantity: int) -> None:
+    u = understand_in(fittings(), text)
+    assert [p.sku for p in u.named] == [sku]
+    assert u.quantity_for(sku) == quantity
