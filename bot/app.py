@@ -238,6 +238,8 @@ class SalesBot:
                 stage = "respond"
                 drafts = DraftRelay(self.outbox, key, f"{message.message_id}#draft")
                 reply = await self.engine.respond(understood, session, drafts)
+                if not reply.lead.is_empty():  # what the responder learned is stored before the reply goes
+                    record = await self.storage.save_lead(key, session.lead)
             except Exception:
                 # The next turn saves its lead from this session: without it, a failed
                 # turn's email would be overwritten by the next turn's lead.

@@ -106,6 +106,8 @@ class DialogueEngine:
         reply = await self.responder.respond(
             TurnContext(understood.message, session, u.language, u.update, u, draft)
         )
+        if not reply.lead.is_empty():
+            session.lead = score_lead(session.lead.merge(reply.lead), self.settings.scoring)
         if u.products:  # "is it in stock?" next turn refers to the last product talked about
             session.last_skus = [m.product.sku for m in u.products]
         session.add_turn("bot", reply.text)

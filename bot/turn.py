@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.lead import LeadUpdate
@@ -49,6 +49,9 @@ class Reply:
     intent: str
     sources: tuple[str, ...] = ()
     wants_human: bool = False
+    # Lead details the responder itself learned (an LLM's `record_lead`, validated); the engine
+    # merges them over what the extractors found, which still fill every field left empty.
+    lead: LeadUpdate = field(default_factory=LeadUpdate)
 
     @property
     def text(self) -> str:

@@ -80,6 +80,34 @@ class HttpLimits(BaseModel):
     max_ws_message_bytes: int = Field(default=1_048_576, ge=1024)
 
 
+class ModelPrice(BaseModel):
+    """USD per million tokens, as the provider bills them."""
+
+    input: float = Field(default=0.0, ge=0)
+    output: float = Field(default=0.0, ge=0)
+    cache_read: float = Field(default=0.0, ge=0)
+    cache_write: float = Field(default=0.0, ge=0)
+
+
+class LLMSettings(BaseModel):
+    """The LLM responders (`responder: claude` or `openai`); see bot/responders/llm/."""
+
+    model: str | None = None  # default: claude-sonnet-4-5 (claude), gpt-4.1 (openai)
+    fast_model: str | None = None  # for simple turns; unset: always `model`
+    fast_intents: list[str] = ["greeting", "thanks", "contact"]
+    fast_max_chars: int = Field(default=160, ge=0)
+    max_tokens: int = Field(default=1024, gt=0)
+    history_tokens: int = Field(default=3000, gt=0)  # past turns beyond this are trimmed, oldest first
+    max_tool_rounds: int = Field(default=6, gt=0)
+    request_timeout_seconds: float = Field(default=20.0, gt=0)
+    deadline_seconds: float = Field(default=45.0, gt=0)  # past it the offline responder answers
+    backoff_seconds: float = Field(default=0.5, gt=0)
+    backoff_max_seconds: float = Field(default=4.0, gt=0)
+    voice: str = ""  # the company's tone, in its own words
+    prompts_dir: Path | None = None  # your own `en.md` / `ru.md` system prompt templates
+    prices: dict[str, ModelPrice] = {}  # model name → price, for the cost metrics
+
+
 class Settings(BaseSettings):
     """Everything salesbot can be told. See config/salesbot.example.yaml."""
 
@@ -110,6 +138,9 @@ class Settings(BaseSettings):
     qdrant_url: str | None = _env("QDRANT_URL")
     qdrant_api_key: SecretStr | None = _env("QDRANT_API_KEY")
     anthropic_api_key: SecretStr | None = _env("ANTHROPIC_API_KEY")
+    anthropic_base_url: str | None = _env("ANTHROPIC_BASE_URL")
+    openai_api_key: SecretStr | None = _env("OPENAI_API_KEY")
+    openai_base_url: str | None = _env("OPENAI_BASE_URL")
     # Channel credentials: a channel is on when its credentials are set (config/channels.py).
     telegram_bot_token: SecretStr | None = _env("TELEGRAM_BOT_TOKEN")
     twilio_account_sid: str | None = _env("TWILIO_ACCOUNT_SID")
@@ -125,6 +156,7 @@ class Settings(BaseSettings):
     email: EmailSettings = EmailSettings()
     services: ServiceSettings = ServiceSettings()
     http: HttpLimits = HttpLimits()
+    llm: LLMSettings = LLMSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -9,7 +9,7 @@ import structlog
 from bot.app import SalesBot
 from bot.crm.local_board import LocalBoard
 from bot.engine import DialogueEngine, DialogueSettings
-from bot.ports import Outbox, SessionStore
+from bot.ports import Outbox, Responder, SessionStore
 from bot.queue import InProcessQueue
 from bot.responders.playbook import is_internal
 from bot.responders.tools import SalesTools
@@ -18,6 +18,7 @@ from bot.sessions.redis import RedisSessionStore
 from bot.storage import CrmOutbox, SqlLedger, SqlStorage
 from config.datadir import private_data_dir
 from config.knowledge import KnowledgeBase, open_knowledge_base
+from config.llm import LLM_RESPONDERS, build_llm_responder, require_key
 from config.responders import build_responder
 from config.settings import Settings
 from knowledge_base.reader import SentenceReader
@@ -82,6 +83,15 @@ def dialogue_settings(settings: Settings) -> DialogueSettings:
     )
 
 
+def build_configured_responder(settings: Settings, kb: KnowledgeBase) -> Responder:
+    """The responder `settings.responder` names: an LLM one (with its key checked), or a registered
+    or imported factory."""
+    tools = build_tools(settings, kb)
+    if settings.responder in LLM_RESPONDERS:
+        return build_llm_responder(settings, tools, kb.retriever.chunks.values(), kb.intents)
+    return build_responder(settings.responder, tools)
+
+
 def build_tools(settings: Settings, kb: KnowledgeBase) -> SalesTools:
     return SalesTools(
         retriever=kb.retriever,
@@ -95,10 +105,11 @@ def build_tools(settings: Settings, kb: KnowledgeBase) -> SalesTools:
 
 async def build_runtime(settings: Settings, outbox: Outbox) -> Runtime:
     """Open the knowledge base, storage and sessions and assemble the core."""
+    require_key(settings)  # a chosen LLM without its key: say so before loading anything
     private_data_dir(settings.data_dir)
     kb = open_knowledge_base(settings)
     # Before any connection is opened: a misnamed responder is a config error, not a leak.
-    responder = build_responder(settings.responder, build_tools(settings, kb))
+    responder = build_configured_responder(settings, kb)
     engine = DialogueEngine(responder, kb.catalog, dialogue_settings(settings), kb.intents, kb.intent_examples)
     storage = await open_storage(settings)
     sessions = build_sessions(settings)

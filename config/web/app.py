@@ -23,6 +23,7 @@ from channels.base import ChannelConfigError, ChannelContext
 from channels.registry import channel_class
 from config.channels import channel_settings, enabled_channels
 from config.ingesting import run_ingest
+from config.llm import require_key
 from config.settings import ConfigError, Settings, load_settings
 from config.web import board, health, metrics
 from config.web.ledger_handle import LedgerHandle
@@ -90,6 +91,7 @@ async def _running(app: FastAPI, settings: Settings, outbox: ChannelOutbox) -> A
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The whole web application for `settings` (read from the environment when omitted)."""
     settings = settings or load_settings()
+    require_key(settings)  # before serving: a chosen LLM without its key is a start-up error
     outbox = ChannelOutbox()
 
     @asynccontextmanager

@@ -49,12 +49,14 @@ def test_example_yaml_documents_every_setting_except_secrets() -> None:
                 "twilio_whatsapp_from", "telegram.bot_token", "telegram.webhook_secret", "telegram.public_url",
                 "twilio.account_sid", "twilio.auth_token", "twilio.from_number", "twilio.whatsapp_from",
                 "twilio.public_url", "email.imap_url", "email.smtp_url"}
+    secrets |= {"openai_api_key", "anthropic_base_url", "openai_base_url"}  # LLM keys and endpoints
     assert _keys(Settings()) - secrets == documented - secrets
     # secrets belong in the environment; the file must say so and name them
     text = EXAMPLE.read_text(encoding="utf-8")
     for name in ("WEAVIATE_API_KEY", "QDRANT_API_KEY", "ANTHROPIC_API_KEY", "kb_dir", "TELEGRAM_BOT_TOKEN",
                  "SALESBOT_TELEGRAM__WEBHOOK_SECRET", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
-                 "TWILIO_FROM_NUMBER", "TWILIO_WHATSAPP_FROM", "SALESBOT_EMAIL__IMAP_URL", "SALESBOT_EMAIL__SMTP_URL"):
+                 "TWILIO_FROM_NUMBER", "TWILIO_WHATSAPP_FROM", "SALESBOT_EMAIL__IMAP_URL", "SALESBOT_EMAIL__SMTP_URL",
+                 "OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL"):
         assert name in text
 
 
