@@ -37,6 +37,32 @@ def unwrap(text: str) -> str:
     return "\n".join(lines)
 
 
+_TABLE_ROW = re.compile(r"^\s*\|(.+)\|\s*$")
+_RULE_ROW = re.compile(r"^\s*\|[\s:|-]+\|\s*$")
+
+
+def flatten_tables(text: str) -> str:
+    """Markdown table rows as sentences that carry their column names: a row "| Dubai | 50 AED |
+    1,500 AED |" under "| Area | Rate | Free from |" becomes "Area: Dubai; Rate: 50 AED; Free
+    from: 1,500 AED." A row alone says nothing the reader can match a question to."""
+    out: list[str] = []
+    header: list[str] | None = None
+    for line in text.splitlines():
+        row = _TABLE_ROW.match(line)
+        if row is None:
+            header = None
+            out.append(line)
+        elif _RULE_ROW.match(line):
+            continue
+        elif header is None:
+            header = [c.strip() for c in row.group(1).split("|")]
+        else:
+            cells = [c.strip() for c in row.group(1).split("|")]
+            pairs = [f"{h}: {c}" if h else c for h, c in zip(header, cells, strict=False) if c]
+            out.append("- " + "; ".join(pairs).rstrip(".") + ".")
+    return "\n".join(out)
+
+
 def _heading_of(header_path: str, text: str) -> tuple[str, str]:
     """(heading path, body) of a Markdown section node."""
     parents = [h for h in header_path.strip("/").split("/") if h]
@@ -57,7 +83,7 @@ def chunk_markdown(source: str, text: str) -> list[Chunk]:
     seen: Counter[str] = Counter()
     for section in sections:
         heading, body = _heading_of(str(section.metadata.get("header_path", "")), section.get_content())
-        body = unwrap(body)
+        body = unwrap(flatten_tables(body))
         if not body:
             continue
         for piece in splitter.split_text(body):

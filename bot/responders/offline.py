@@ -7,6 +7,7 @@ company's documents (naming the source), and says so when it does not know.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from bot.catalog import Product
@@ -120,9 +121,7 @@ class OfflineResponder:
         skip = self.tools.internal_sources | set(self.tools.catalog.sources)
         passages = [p for p in found if not objection_kind(p.heading) and p.source not in skip]
         passages = passages[: self.tools.top_k * 2]
-        evidence = await self.tools.reader.evidence(text, passages, ignore=[p.name for p in products])
-        evidence = [e for e in evidence if not is_note(e.sentence)]  # rep notes never reach a customer
-        answer = self._best(evidence)
+        answer = await self._answer_each(text, passages, [p.name for p in products])
         if not answer:
             return say("unknown", lang), ()
         sources = tuple(dict.fromkeys(e.passage.source for e in answer))
@@ -131,6 +130,23 @@ class OfflineResponder:
         if written_in(said) not in (None, lang):  # the only source is in the other language: say so
             body = f"{say('other_language', lang)} {body}"
         return f"{body} {say('source', lang, sources=', '.join(sources))}", sources
+
+    async def _answer_each(self, text: str, passages: list[Passage], ignore: list[str]) -> list[Evidence]:
+        """The best sentences for the question; when it asks several ("Is VAT included? What is
+        the rate?"), also the best sentence for each of them within the passage that answers the
+        whole (a short second question alone could match anything: "what rate?")."""
+        answer = self._best(await self._evidence(text, passages, ignore))
+        questions = _questions(text)
+        if not answer or len(questions) < 2:
+            return answer
+        for question in questions:
+            found = self._best(await self._evidence(question, [answer[0].passage], ignore))
+            answer.extend(e for e in found[:1] if e.sentence not in {a.sentence for a in answer})
+        return answer[:4]
+
+    async def _evidence(self, question: str, passages: list[Passage], ignore: list[str]) -> list[Evidence]:
+        evidence = await self.tools.reader.evidence(question, passages, ignore=ignore)
+        return [e for e in evidence if not is_note(e.sentence)]  # rep notes never reach a customer
 
     def _best(self, evidence: list[Evidence]) -> list[Evidence]:
         """The best sentence, plus up to two more of the same passage that cover the question as well."""
@@ -186,3 +202,9 @@ class OfflineResponder:
         qid, text = question
         turn.session.asked.append(qid)
         return text
+
+
+def _questions(text: str) -> list[str]:
+    """The questions a message asks, each on its own when it asks several; else the whole text."""
+    parts = [p.strip() for p in re.split(r"(?<=\?)\s+", text) if len(p.strip()) > 3]
+    return parts if sum(p.endswith("?") for p in parts) >= 2 else [text]

@@ -122,3 +122,15 @@ def test_renaming_a_heading_changes_the_ids_of_its_chunks() -> None:
 
     changed = [(b.heading, a.heading) for b, a in zip(before, after, strict=True) if b.id != a.id]
     assert changed == [("Installation guide / Concrete ceilings", "Installation guide / Concrete and brick ceilings")]
+
+
+def test_a_table_row_carries_its_column_names_so_a_question_can_find_it() -> None:
+    from knowledge_base.chunking import chunk_markdown
+
+    text = (
+        "# Shipping\n\n| Zone | Fee | Free above |\n|---|:--:|---|\n| North | 12 EUR | 300 EUR |\n"
+        "| South | 18 EUR | 450 EUR |\n\nRates are per order.\n"
+    )
+    body = chunk_markdown("shipping.md", text)[0].text
+    assert "Zone: South; Fee: 18 EUR; Free above: 450 EUR." in body
+    assert "|" not in body and "Rates are per order." in body
