@@ -161,6 +161,8 @@ class ProductMatcher:
                                       key=lambda item: (-item[0], item[1])), analysis)
         if len(named) == 1 and ranked and ranked[0][1] != named[0] and ranked[0][0] > scores[named[0]] + _TIE:
             named = [ranked[0][1]]  # a better fit than the name's look-alike ("... the 23 micron one")
+        if len(named) > 1:
+            named = self._fitting(named, analysis)
         if named:
             return Resolution(tuple(self._mention(i, analysis, max(scores[i], 0.5)) for i in named))
         if not ranked or ranked[0][0] < _RESOLVE_MIN:
@@ -171,13 +173,24 @@ class ProductMatcher:
             return Resolution((self._mention(tied[0], analysis, top),))
         return Resolution(choices=tuple(self._entries[i].product for i in tied[:_MAX_CHOICES]))
 
+    def _fitting(self, named: list[int], analysis: _Analysis) -> list[int]:
+        """Of several products named, those with the spec the text states, when some have it:
+        "ear muffs for helmets, the 30 dB ones" is not also the ear-muff hygiene kit."""
+        fits = {i: self._spec_fit(self._entries[i], analysis) for i in named}
+        having = [i for i in named if fits[i][0] and not fits[i][1]]
+        return having or named
+
     def _mention(self, index: int, analysis: _Analysis, confidence: float) -> ProductMention:
         """The product with the stretches of the text that matched its name or specs."""
         entry = self._entries[index]
         name_keys = {k for t in entry.name for k in t.keys}
         spec_keys = {k for keys in entry.specs.values() for k in keys}
-        parts = [(t.start, t.stop) for t in analysis.terms
-                 if t.keys & name_keys or (t.is_dimension and t.keys & spec_keys)]
+        # A number is part of the name only inside a phrase of it: the "3" of "3 packs" is not the
+        # "3" of "Vest Class 3" said elsewhere in the message.
+        phrased = {p for phrase in analysis.phrases.get(index, []) for p in phrase.positions}
+        parts = [(t.start, t.stop) for at, t in enumerate(analysis.terms)
+                 if (t.keys & name_keys and (not t.is_number or t.is_dimension or at in phrased))
+                 or (t.is_dimension and t.keys & spec_keys)]
         if index in analysis.sku_spans:
             parts.append(analysis.sku_spans[index])
         return ProductMention(entry.product, round(min(confidence, 1.0), 4), tuple(parts))

@@ -166,6 +166,9 @@ def fittings() -> CsvCatalog:
             _product("MK-B4", "Marker Pen Level B4", "markers", "5.00"),
             _product("CP-F", "Cap Class F Red", "caps", "7.00"),
             _product("CP-H", "Cap Class H Blue", "caps", "8.00"),
+            _product("DL-40", "Desk Lamp 40 W", "lamps", "30.00"),
+            _product("DL-BK", "Desk Lamp Bulb Kit", "lamps", "9.00"),
+            _product("VS-3", "Жилет сигнальный Class 3 (10 шт)", "жилеты", "120.00", unit="pack"),
         ]
     )
 
@@ -185,6 +188,8 @@ def understand_in(catalog: CsvCatalog, text: str) -> Understanding:
         ("сколько стоят 3 обогревателя на 2 кВт, электрических?", "HT-E", 3),
         ("we'd need 30 of the B4 markers", "MK-B4", 30),
         ("Кепки класса H, штук двадцать", "CP-H", 20),
+        ("desk lamps, the 40 W ones, 12 pcs", "DL-40", 12),
+        ("Жилеты Class 3 для бригады — 3 упаковки", "VS-3", 3),
     ],
 )
 def test_the_catalog_words_said_another_way_still_settle_the_product(text: str, sku: str, quantity: int) -> None:
