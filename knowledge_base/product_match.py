@@ -57,6 +57,9 @@ _CONFLICT_FACTOR = 0.2
 # above it are offered as choices.
 _RESOLVE_MIN = 0.4
 _MAX_CHOICES = 4
+# A description below _RESOLVE_MIN settles a product only when meaning agrees and it leads clearly.
+_LOOSE_MIN = 0.2
+_LOOSE_LEAD = 0.1
 _FUZZY_CACHE_LIMIT = 20_000
 
 
@@ -165,6 +168,8 @@ class ProductMatcher:
             named = self._fitting(named, analysis)
         if named:
             return Resolution(tuple(self._mention(i, analysis, max(scores[i], 0.5)) for i in named))
+        if ranked and ranked[0][0] < _RESOLVE_MIN and self._meaning_settles(ranked, closeness):
+            return Resolution((self._mention(ranked[0][1], analysis, ranked[0][0]),))
         if not ranked or ranked[0][0] < _RESOLVE_MIN:
             return Resolution()
         top = ranked[0][0]
@@ -172,6 +177,14 @@ class ProductMatcher:
         if len(tied) == 1:
             return Resolution((self._mention(tied[0], analysis, top),))
         return Resolution(choices=tuple(self._entries[i].product for i in tied[:_MAX_CHOICES]))
+
+    def _meaning_settles(self, ranked: list[tuple[float, int]], closeness: Mapping[str, float]) -> bool:
+        """A loose description still settles a product when the words and the meaning agree on
+        it and nothing else comes close ("потники для касок" for "Helmet Sweatband Liner")."""
+        top, index = ranked[0]
+        runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+        best_by_meaning = closeness.get(self._entries[index].product.sku, 0.0) >= 1.0
+        return top >= _LOOSE_MIN and best_by_meaning and top - runner_up >= _LOOSE_LEAD
 
     def _fitting(self, named: list[int], analysis: _Analysis) -> list[int]:
         """Of several products named, those with the spec the text states, when some have it:
