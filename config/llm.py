@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from bot.knowledge import Passage
-from bot.ports import Responder
+from bot.ports import Catalog, Responder
 from bot.responders.llm.accounting import Ledger, Price
 from bot.responders.llm.messages import ChatModel
 from bot.responders.llm.prompts import Prompts, PromptSettings, rep_notes
@@ -20,6 +20,7 @@ from bot.responders.llm.retry import Backoff
 from bot.responders.offline import OfflineResponder
 from bot.responders.tools import SalesTools
 from bot.understanding.intents import IntentVocabulary, default_vocabulary
+from config.regions import home_region
 from config.settings import ConfigError, Settings
 from knowledge_base.chunks import Chunk
 
@@ -53,11 +54,11 @@ def build_llm_responder(
     prompts = Prompts(PromptSettings(settings.company_name, llm.voice, llm.prompts_dir), playbook)
     prices = {name: Price(*(Decimal(str(v)) for v in (p.input, p.output, p.cache_read, p.cache_write)))
               for name, p in llm.prices.items()}
-    return LLMResponder(model, tools, OfflineResponder(tools), prompts, llm_options(settings),
+    return LLMResponder(model, tools, OfflineResponder(tools), prompts, llm_options(settings, tools.catalog),
                         Ledger(model.provider, prices), internal)
 
 
-def llm_options(settings: Settings) -> LLMOptions:
+def llm_options(settings: Settings, catalog: Catalog | None = None) -> LLMOptions:
     llm = settings.llm
     return LLMOptions(
         model=llm.model or DEFAULT_MODELS[settings.responder],
@@ -69,7 +70,7 @@ def llm_options(settings: Settings) -> LLMOptions:
         max_tool_rounds=llm.max_tool_rounds,
         deadline_seconds=llm.deadline_seconds,
         backoff=Backoff(llm.backoff_seconds, llm.backoff_max_seconds),
-        phone_default_region=settings.phone_default_region,
+        phone_default_region=home_region(settings, catalog),
         phone_regions=dict(settings.phone_regions),
     )
 

