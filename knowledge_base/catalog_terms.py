@@ -19,11 +19,16 @@ from functools import lru_cache
 
 from bot.understanding.specs import find_specs
 from bot.understanding.stems import stem
-from bot.understanding.words import naming_nouns, size_words, stopwords
+from bot.understanding.words import naming_nouns, negations, size_words, stopwords
 
 BIG = "big"
 SMALL = "small"
 STOPWORDS: frozenset[str] = stopwords()
+NEGATIONS: frozenset[str] = negations()
+# The key prefix of a denied word: "without filter" carries "not:filter", which meets the
+# "filter" of a name only to count against it (and a name's own "без фильтра" to agree).
+DENIED = "not:"
+_BETWEEN_WORDS = re.compile(r"[\s-]*")
 Synonyms = Mapping[str, frozenset[str]]
 
 # A letter code glued to digits ("A4", "S3", "HM300") is one token: the letters alone say nothing
@@ -137,7 +142,8 @@ def terms(text: str, synonyms: Synonyms | None = None, count_units: tuple[str, .
             keys.add(_raw_size(normalized[spec.start:spec.end]))
         out.append(Term(normalized[spec.start:spec.end], frozenset(keys - {""}), spec.start, True, True, spec.end))
     taken = [(s.start, s.end) for s in specs]
-    for match in _TOKEN.finditer(normalized):
+    tokens = list(_TOKEN.finditer(normalized))
+    for at, match in enumerate(tokens):
         if any(a <= match.start() < b for a, b in taken):
             continue
         token = match.group()
@@ -145,9 +151,31 @@ def terms(text: str, synonyms: Synonyms | None = None, count_units: tuple[str, .
             if len(token) <= MAX_NUMBER_CHARS:
                 code = _in_code(normalized, match.start(), match.end())
                 out.append(replace(_number_term(token, match.start()), is_dimension=code))
+        elif token in NEGATIONS:
+            continue
         elif (len(token) > 1 and token not in STOPWORDS) or _letter_code(text, match.start(), out):
-            out.append(Term(token, word_keys(token, synonyms), match.start(), end=match.end()))
+            keys = word_keys(token, synonyms)
+            if _denied(normalized, tokens, at):
+                keys = frozenset(DENIED + k for k in keys)
+            out.append(Term(token, keys, match.start(), end=match.end()))
     return sorted(out, key=lambda t: t.start)
+
+
+def _denied(text: str, tokens: list[re.Match[str]], at: int) -> bool:
+    """Whether a negation stands right before the word, across at most one stop word and no
+    punctuation: "not the bifacial", "non-sterile", "без фильтра"; not "No, the bifacial"."""
+    for back in (1, 2):
+        if at - back < 0:
+            return False
+        before = tokens[at - back]
+        between = text[before.end():tokens[at - back + 1].start()]
+        if not _BETWEEN_WORDS.fullmatch(between):
+            return False
+        if before.group() in NEGATIONS:
+            return True
+        if before.group() not in STOPWORDS:
+            return False
+    return False
 
 
 def _letter_code(text: str, start: int, before: list[Term]) -> bool:

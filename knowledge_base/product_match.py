@@ -38,6 +38,7 @@ from bot.understanding.specs import unit_of
 from knowledge_base.catalog_phrases import Entry, Phrase, find_phrases, make_entry
 from knowledge_base.catalog_terms import (
     BIG,
+    DENIED,
     SMALL,
     Synonyms,
     Term,
@@ -311,8 +312,10 @@ class ProductMatcher:
 
     @staticmethod
     def _spec_fit(entry: Entry, analysis: _Analysis) -> tuple[int, int, int]:
-        """Specs the text states that the product has, has otherwise (a conflict), or lacks."""
-        agree = conflict = lacks = 0
+        """Specs the text states that the product has, has otherwise (a conflict), or lacks; a
+        word the text denies that the name has ("не двусторонние", "without filter") is a conflict."""
+        agree = lacks = 0
+        conflict = _denials(entry, analysis.terms)
         sold_in = unit_of(entry.product.unit)
         for term in analysis.terms:
             if _is_amount(term, analysis.text):
@@ -346,6 +349,10 @@ class ProductMatcher:
         a dimension no product has is read as two numbers ("Downlight 25 x 12": 12 of the 25)."""
         if term.keys & self._known:
             return [term]
+        denied = {k.removeprefix(DENIED) for k in term.keys if k.startswith(DENIED)}
+        if denied:  # a denied word is looked up as itself and stays denied
+            plain = self._resolve(replace(term, keys=frozenset(denied)))
+            return [replace(t, keys=frozenset(DENIED + k for k in t.keys)) for t in plain]
         if is_size(term):
             return split_dimension(term)
         if term.is_dimension:
@@ -397,6 +404,17 @@ class ProductMatcher:
             found = found or self._derived(probe)
         self._fuzzy_cache[word] = found
         return found
+
+
+def _denials(entry: Entry, said: list[Term]) -> int:
+    """How many of the text's words contradict the name: denied in the text and said in the name,
+    or said in the text and denied in the name ("tips without filter" against "Filter tips")."""
+    name = {k for t in entry.name for k in t.keys}
+    return sum(1 for t in said if not t.is_number and any(_flipped(k) in name for k in t.keys))
+
+
+def _flipped(key: str) -> str:
+    return key[len(DENIED):] if key.startswith(DENIED) else DENIED + key
 
 
 def _one_side(term: Term, entry: Entry) -> bool:

@@ -1,4 +1,5 @@
-"""Generic sales-talk words by role (`data/words.yaml`): size comparatives, naming nouns, stop words."""
+"""Generic sales-talk words by role (`data/words.yaml`): size comparatives, naming nouns, stop words,
+negations."""
 
 from __future__ import annotations
 
@@ -22,3 +23,9 @@ def naming_nouns() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     return frozenset(str(load_yaml("words.yaml")["stopwords"]).split())
+
+
+@lru_cache(maxsize=1)
+def negations() -> frozenset[str]:
+    """Words that deny the word after them ("without", "не")."""
+    return frozenset(str(w).lower() for w in load_yaml("words.yaml")["negations"])
