@@ -11,9 +11,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 
-from bot.crm.trello import SINK, TrelloClient, TrelloSink, TrelloUnavailable
+from bot.crm.trello import SINK, TrelloClient, TrelloError, TrelloSink, TrelloUnavailable
 from bot.crm.trello.client import retry_after
 from bot.events import LeadEvent
 from bot.lead import Lead
@@ -171,3 +172,14 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
     assert retry_after("7", now) == 7
     assert retry_after("Fri, 01 May 2026 12:00:30 GMT", now) == 30
     assert retry_after(None, now) == retry_after("soon", now) == 10
+
+
+async def test_the_fake_holds_to_trellos_auth_in_the_query_or_the_oauth_header(fake: FakeTrello) -> None:
+    wrong = TrelloClient(tr.API_KEY, "not-the-token", base_url=fake.url)
+    with pytest.raises(TrelloError) as refused:
+        await wrong.lists(tr.BOARD_ID)
+    await wrong.close()
+    assert refused.value.status == 401
+    async with httpx.AsyncClient(base_url=fake.url) as http:
+        by_query = await http.get(f"/1/boards/{tr.BOARD_ID}/lists", params={"key": tr.API_KEY, "token": tr.TOKEN})
+    assert by_query.status_code == 200 and [item["name"] for item in by_query.json()] == ["To do"]
