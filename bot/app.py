@@ -22,8 +22,9 @@ from bot import metrics
 from bot.drafts import DraftRelay
 from bot.engine import DialogueEngine
 from bot.errors import LockTimeout
+from bot.events import turn_events
 from bot.model import ConversationKey, InboundMessage, OutboundMessage
-from bot.ports import LeadListener, Lease, Outbox, Queue, SessionStore, Storage
+from bot.ports import EventListener, LeadListener, Lease, Outbox, Queue, SessionStore, Storage
 from bot.records import LeadRecord, TranscriptLine
 from bot.responders.phrases import say
 from bot.restore import restored_session
@@ -63,6 +64,7 @@ class SalesBot:
         outbox: Outbox,
         queue: Queue,
         lead_listeners: list[LeadListener] | None = None,
+        event_listeners: list[EventListener] | None = None,
     ) -> None:
         self.sessions = sessions
         self.storage = storage
@@ -70,6 +72,7 @@ class SalesBot:
         self.outbox = outbox
         self.queue = queue
         self.lead_listeners = lead_listeners or []
+        self.event_listeners = event_listeners or []
         self._retries: dict[ConversationKey, asyncio.Task[None]] = {}
         self._failures: dict[ConversationKey, int] = {}
 
@@ -248,6 +251,7 @@ class SalesBot:
             stage = "session"
             await self.sessions.save(session)
             await self._notify(record)
+            await self._note(record, understood.message, reply)
             return Handled(list(reply.messages), record, reply)
         except Exception:
             metrics.ERRORS.labels(stage).inc()
@@ -270,6 +274,16 @@ class SalesBot:
             except Exception:
                 metrics.ERRORS.labels("crm").inc()
                 log.exception("lead.listener_failed", lead_id=record.id)
+
+    async def _note(self, record: LeadRecord, message: InboundMessage, reply: Reply) -> None:
+        """Hand the turn's notable moments (after its lead state) to the CRM outbox; never costs the reply."""
+        for event in turn_events(message, reply):
+            for listener in self.event_listeners:
+                try:
+                    await listener.note(record, event)
+                except Exception:
+                    metrics.ERRORS.labels("crm").inc()
+                    log.exception("lead.event_listener_failed", lead_id=record.id, kind=event.kind)
 
     async def _deliver(
         self, message: InboundMessage, lines: list[TranscriptLine], replies: list[OutboundMessage]

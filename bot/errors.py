@@ -18,3 +18,18 @@ class LockTimeout(Exception):
 
     def __str__(self) -> str:
         return f"lock for conversation {self.conversation!r} not acquired within {self.waited:g}s"
+
+
+class RetryAfter(Exception):
+    """An external service asked not to be called again for `delay` seconds (HTTP 429, Retry-After).
+
+    Raised by CRM sinks; the CRM outbox waits at least that long before its next try.
+    """
+
+    def __init__(self, service: str, delay: float) -> None:
+        super().__init__(service, delay)
+        self.service = service
+        self.delay = delay
+
+    def __str__(self) -> str:
+        return f"{self.service} asked to retry after {self.delay:g}s"

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from bot.catalog import Product, ProductMatch, Quote, Resolution
+from bot.events import LeadEvent
 from bot.knowledge import Evidence, Passage
 from bot.lead import Lead
 from bot.model import ConversationKey, InboundMessage, OutboundMessage
@@ -177,6 +178,10 @@ class CRMSink(Protocol):
 
     async def sync(self, record: LeadRecord) -> None: ...
 
+    async def note(self, record: LeadRecord, event: LeadEvent) -> None:
+        """Put a notable moment on the lead's card (after the state `record`); idempotent by `event.key`."""
+        ...
+
 
 class Outbox(Protocol):
     """Sends replies to customers through their channel."""
@@ -202,6 +207,12 @@ class LeadListener(Protocol):
     """Told about every saved lead state: the CRM outbox, hot-lead alerts."""
 
     async def enqueue(self, record: LeadRecord) -> None: ...
+
+
+class EventListener(Protocol):
+    """Told about notable moments of a turn (a quote given, an objection, a request for a person)."""
+
+    async def note(self, record: LeadRecord, event: LeadEvent) -> None: ...
 
 
 class Inbox(Protocol):

@@ -9,7 +9,8 @@ from typing import Literal
 from bot.lead import Lead
 from bot.model import ConversationKey
 
-STAGES = ("new", "qualified", "proposal", "won", "lost")
+# "shipped" follows "won" for companies that ship what was ordered; the customer hears of both.
+STAGES = ("new", "qualified", "proposal", "won", "shipped", "lost")
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,12 +19,14 @@ _TEMPLATES = {
 }
 # Customer-facing names; a language without its own entry falls back to English.
 _STAGE_NAMES: dict[str, dict[str, str]] = {
-    "en": {"new": "new", "qualified": "qualified", "proposal": "proposal", "won": "won", "lost": "lost"},
+    "en": {"new": "new", "qualified": "qualified", "proposal": "proposal", "won": "won", "shipped": "shipped",
+           "lost": "lost"},
     "ru": {
         "new": "новая",
         "qualified": "квалифицирована",
         "proposal": "коммерческое предложение",
         "won": "сделка заключена",
+        "shipped": "отправлена",
         "lost": "закрыта",
     },
 }

@@ -24,6 +24,7 @@ from bot.scoring import ScoringRules
 from channels.email.settings import EmailSettings
 from channels.telegram.settings import TelegramSettings
 from channels.twilio.settings import TwilioSettings
+from config.trello import TrelloSettings
 
 DEMO_KB = Path(__file__).resolve().parent.parent / "knowledge_base" / "demo"
 
@@ -148,6 +149,10 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr | None = _env("TWILIO_AUTH_TOKEN")
     twilio_from_number: str | None = _env("TWILIO_FROM_NUMBER")
     twilio_whatsapp_from: str | None = _env("TWILIO_WHATSAPP_FROM")
+    # Trello (the CRM): on when key, token and trello.board_id are set (config/trello.py).
+    trello_api_key: SecretStr | None = _env("TRELLO_API_KEY")
+    trello_token: SecretStr | None = _env("TRELLO_TOKEN")
+    trello_api_secret: SecretStr | None = _env("TRELLO_API_SECRET")
 
     scoring: ScoringRules = ScoringRules()  # BANT weights and the hot-lead rule (bot/scoring.py)
     retrieval: RetrievalSettings = RetrievalSettings()
@@ -158,6 +163,7 @@ class Settings(BaseSettings):
     services: ServiceSettings = ServiceSettings()
     http: HttpLimits = HttpLimits()
     llm: LLMSettings = LLMSettings()
+    trello: TrelloSettings = TrelloSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 import structlog
 
 from bot.app import SalesBot
+from bot.crm.fanout import FanOut
 from bot.crm.local_board import LocalBoard
 from bot.engine import DialogueEngine, DialogueSettings
-from bot.ports import Catalog, Outbox, Responder, SessionStore
+from bot.ports import Catalog, CRMSink, Outbox, Responder, SessionStore
 from bot.queue import InProcessQueue
 from bot.responders.playbook import is_internal
 from bot.responders.tools import SalesTools
@@ -22,6 +23,7 @@ from config.llm import LLM_RESPONDERS, build_llm_responder, require_key
 from config.regions import home_region
 from config.responders import build_responder
 from config.settings import Settings
+from config.trello import TrelloCrm, build_trello, check_trello
 from knowledge_base.reader import SentenceReader
 
 log = structlog.get_logger(__name__)
@@ -41,8 +43,16 @@ class Runtime:
     bot: SalesBot
     ledger: SqlLedger
     closers: list[object] = field(default_factory=list)
+    trello: TrelloCrm | None = None
+
+    @property
+    def crm_sink(self) -> CRMSink:
+        """Where the CRM outbox delivers: the local board, and Trello when it is configured."""
+        return FanOut([self.board, self.trello.sink]) if self.trello else self.board
 
     async def close(self) -> None:
+        if self.trello is not None:
+            await self.trello.close()
         await self.bot.stop()
         await self.sessions.close()
         await self.storage.close()
@@ -107,6 +117,7 @@ def build_tools(settings: Settings, kb: KnowledgeBase) -> SalesTools:
 async def build_runtime(settings: Settings, outbox: Outbox) -> Runtime:
     """Open the knowledge base, storage and sessions and assemble the core."""
     require_key(settings)  # a chosen LLM without its key: say so before loading anything
+    check_trello(settings)
     private_data_dir(settings.data_dir)
     kb = open_knowledge_base(settings)
     # Before any connection is opened: a misnamed responder is a config error, not a leak.
@@ -116,9 +127,12 @@ async def build_runtime(settings: Settings, outbox: Outbox) -> Runtime:
     storage = await open_storage(settings)
     sessions = build_sessions(settings)
     queue = InProcessQueue()
-    crm_outbox = CrmOutbox(storage)
+    trello = build_trello(settings, storage, kb.catalog)
+    crm_outbox = CrmOutbox(storage, base_delay=settings.trello.retry_base_seconds,
+                           max_delay=settings.trello.retry_max_seconds)
     bot = SalesBot(
         sessions=sessions, storage=storage, engine=engine, outbox=outbox,
-        queue=queue, lead_listeners=[crm_outbox],
+        queue=queue, lead_listeners=[crm_outbox], event_listeners=[crm_outbox],
     )
-    return Runtime(settings, kb, sessions, storage, queue, crm_outbox, LocalBoard(storage), bot, SqlLedger(storage))
+    return Runtime(settings, kb, sessions, storage, queue, crm_outbox, LocalBoard(storage), bot, SqlLedger(storage),
+                   trello=trello)

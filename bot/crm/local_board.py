@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from bot.events import LeadEvent
 from bot.records import STAGES, LeadRecord
 from bot.storage.dialects import insert_for
 from bot.storage.sql import SqlStorage
@@ -65,6 +66,9 @@ class LocalBoard:
         )
         async with self._storage.sessions.begin() as session:
             await session.execute(upsert)
+
+    async def note(self, record: LeadRecord, event: LeadEvent) -> None:
+        """Nothing to add: the local board's lead page shows the whole transcript, moments included."""
 
     async def cards(self) -> dict[str, list[BoardCard]]:
         """The board: every stage's list of cards, hottest and highest-scoring first."""

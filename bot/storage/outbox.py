@@ -7,11 +7,14 @@ import contextlib
 import hashlib
 import json
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
 
+from bot.errors import RetryAfter
+from bot.events import LeadEvent
 from bot.model import ConversationKey
 from bot.ports import CRMSink
 from bot.records import LeadRecord
@@ -49,6 +52,25 @@ def record_from_json(data: dict[str, Any]) -> LeadRecord:
     )
 
 
+def event_to_json(event: LeadEvent) -> dict[str, Any]:
+    return {"kind": event.kind, "text": event.text, "key": event.key, "at": event.at.isoformat()}
+
+
+def event_from_json(data: dict[str, Any]) -> LeadEvent:
+    return LeadEvent(str(data["kind"]), str(data["text"]), str(data["key"]), datetime.fromisoformat(data["at"]))
+
+
+@dataclass(frozen=True, slots=True)
+class Unsynced:
+    """What of one lead the CRM does not have yet: how many entries, and why the oldest is late."""
+
+    lead_id: int
+    entries: int
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime
+
+
 class CrmOutbox:
     """Queues lead states for the CRM and relays them with retries; never drops one.
 
@@ -58,6 +80,9 @@ class CrmOutbox:
     idempotent, so a state delivered twice (a crash between `sync` and marking
     it delivered) is harmless.
     """
+
+    # Entries are lead states ({record}) or notable moments ({"event": ..., "record": ...}), one
+    # queue for both, so a comment lands after the card state of its turn.
 
     def __init__(
         self,
@@ -73,15 +98,24 @@ class CrmOutbox:
         self._max_delay = max_delay
         self._lease = timedelta(seconds=lease)
         self._batch = batch
+        self._paused_until: datetime | None = None  # a sink's Retry-After: nobody is sent anything before
 
     async def enqueue(self, record: LeadRecord) -> None:
         """Queue this lead state for the CRM; the same state is queued only once."""
         payload = json.dumps(record_to_json(record), ensure_ascii=False, sort_keys=True)
-        now = datetime.now(UTC)
         # The key covers content and `updated_at`: an A → B → A change is three states, not two.
-        idempotency_key = f"lead-{record.id}-{hashlib.sha256(payload.encode()).hexdigest()[:40]}"
+        await self._insert(record.id, f"lead-{record.id}-{_digest(payload)}", payload)
+
+    async def note(self, record: LeadRecord, event: LeadEvent) -> None:
+        """Queue a notable moment for the lead's card, after its states so far; once per `event.key`."""
+        data = {"event": event_to_json(event), "record": record_to_json(record)}
+        payload = json.dumps(data, ensure_ascii=False, sort_keys=True)
+        await self._insert(record.id, f"event-{record.id}-{_digest(event.key)}", payload)
+
+    async def _insert(self, lead_id: int, idempotency_key: str, payload: str) -> None:
+        now = datetime.now(UTC)
         insert = insert_for(self._storage.dialect, OutboxRow).values(
-            lead_id=record.id,
+            lead_id=lead_id,
             idempotency_key=idempotency_key,
             payload=payload,
             attempts=0,
@@ -97,9 +131,26 @@ class CrmOutbox:
         async with self._storage.sessions() as session:
             return int(await session.scalar(query) or 0)
 
+    async def unsynced(self) -> dict[int, Unsynced]:
+        """Leads with entries the CRM has not taken yet, by lead id (for the board page)."""
+        query = select(OutboxRow).where(OutboxRow.delivered_at.is_(None)).order_by(OutboxRow.id)
+        async with self._storage.sessions() as session:
+            rows = (await session.scalars(query)).all()
+        found: dict[int, Unsynced] = {}
+        for row in rows:
+            oldest = found.get(row.lead_id)
+            if oldest is None:
+                found[row.lead_id] = Unsynced(row.lead_id, 1, row.attempts, row.last_error, row.next_attempt_at)
+            else:
+                found[row.lead_id] = Unsynced(row.lead_id, oldest.entries + 1, oldest.attempts,
+                                              oldest.last_error, oldest.next_attempt_at)
+        return found
+
     async def relay_once(self, sink: CRMSink, now: datetime | None = None) -> int:
         """Deliver the states that are due; returns how many were delivered."""
         now = now or datetime.now(UTC)
+        if self._paused_until is not None and now < self._paused_until:
+            return 0
         query = (
             select(OutboxRow)
             .where(OutboxRow.delivered_at.is_(None))
@@ -118,6 +169,8 @@ class CrmOutbox:
                 continue
             if await self._deliver(sink, entry, now):
                 delivered += 1
+            elif self._paused_until is not None and self._paused_until > now:
+                break  # the sink is rate-limited as a whole: the rest waits too
             else:
                 blocked.add(entry.lead_id)
         return delivered
@@ -151,10 +204,14 @@ class CrmOutbox:
 
     async def _deliver(self, sink: CRMSink, entry: OutboxRow, now: datetime) -> bool:
         try:
-            await sink.sync(record_from_json(json.loads(entry.payload)))
+            await _hand_over(sink, json.loads(entry.payload))
         except Exception as exc:
             attempts = entry.attempts + 1
-            retry_at = now + timedelta(seconds=self.backoff(attempts))
+            delay = self.backoff(attempts)
+            if isinstance(exc, RetryAfter):
+                delay = max(delay, exc.delay)
+                self._paused_until = now + timedelta(seconds=exc.delay)
+            retry_at = now + timedelta(seconds=delay)
             log.warning("crm sync of lead %s failed (attempt %s): %r", entry.lead_id, attempts, exc)
             error = repr(exc)[:_ERROR_LIMIT]
             await self._mark(entry.id, attempts=attempts, next_attempt_at=retry_at, last_error=error)
@@ -175,3 +232,15 @@ class CrmOutbox:
         )
         async with self._storage.sessions.begin() as session:
             await session.execute(change)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+async def _hand_over(sink: CRMSink, data: dict[str, Any]) -> None:
+    """One entry to the sink: a notable moment, or a lead state."""
+    if "event" in data:
+        await sink.note(record_from_json(data["record"]), event_from_json(data["event"]))
+    else:
+        await sink.sync(record_from_json(data))

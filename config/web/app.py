@@ -25,7 +25,8 @@ from config.channels import channel_settings, enabled_channels
 from config.ingesting import run_ingest
 from config.llm import require_key
 from config.settings import ConfigError, Settings, load_settings
-from config.web import board, health, metrics
+from config.trello import keep_webhook
+from config.web import board, health, metrics, trello
 from config.web.ledger_handle import LedgerHandle
 from config.web.outbox import ChannelOutbox
 from config.wiring import Runtime, build_runtime
@@ -69,9 +70,12 @@ async def _running(app: FastAPI, settings: Settings, outbox: ChannelOutbox) -> A
     interval = settings.services.recovery_interval_seconds
     tasks = [
         asyncio.create_task(runtime.queue.run(runtime.bot.process), name="workers"),
-        asyncio.create_task(runtime.crm_outbox.run(runtime.board, stop), name="crm-relay"),
+        asyncio.create_task(runtime.crm_outbox.run(runtime.crm_sink, stop), name="crm-relay"),
         asyncio.create_task(recover_pending(runtime, interval, stop), name="recovery"),
     ]
+    if runtime.trello is not None and runtime.trello.register:
+        register = keep_webhook(runtime.trello, stop, max_delay=settings.trello.retry_max_seconds)
+        tasks.append(asyncio.create_task(register, name="trello-webhook"))
     await asyncio.to_thread(runtime.kb.warm_up)
     names = [channel.name for channel in app.state.channels]
     log.info("serve.ready", channels=names, url=f"http://{settings.host}:{settings.port}/")
@@ -105,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics.router)
     app.state.board_auth = board.load_auth(settings)  # creates <data_dir>/board_token when no token is set
     app.include_router(board.router)
+    app.include_router(trello.router)
     # Channel routes must exist before start-up; the core they talk to is bound in the lifespan.
     app.state.core = core = CoreHandle()
     app.state.ledger = ledger = LedgerHandle()

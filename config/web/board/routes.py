@@ -24,7 +24,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from bot.records import STAGES
-from bot.status import announce_stage
+from config.moves import move_lead
 from config.web.board.auth import COOKIE, BoardAuth
 from config.web.board.views import STAGE_TITLES, TEMPLATES, columns, lead_view, line_views, render
 from config.wiring import Runtime
@@ -158,6 +158,7 @@ async def board(request: Request) -> Response:
         "board.html",
         columns=columns(leads, runtime.kb.catalog),
         total=len(leads),
+        unsynced=await runtime.crm_outbox.unsynced(),
         signed_in=True,
         csrf=auth.csrf_token(request),
     )
@@ -192,7 +193,8 @@ async def lead_page(request: Request, lead_id: str, moved: str = "", told: str =
         lead=lead_view(record, runtime.kb.catalog),
         lines=line_views(lines),
         notice=_notice(moved, told, unchanged),
-        unreachable=await runtime.ledger.blocked(record.key),  # why the bot may not write to them
+        unreachable=await runtime.ledger.blocked(record.key),
+        unsynced=await runtime.crm_outbox.unsynced(),  # why the bot may not write to them
         signed_in=True,
         csrf=auth.csrf_token(request),
     )
@@ -230,26 +232,7 @@ async def change_stage(request: Request, lead_id: str) -> Response:
     if before.stage == stage:  # re-submitting the same stage tells nobody anything
         query = urlencode({"unchanged": stage})
     else:
-        told = await move(runtime, number, stage)
+        told = await move_lead(runtime, number, stage)
         query = urlencode({"moved": stage, "told": "1" if told else "0"})
     return RedirectResponse(f"/board/leads/{number}?{query}", status_code=303)
 
-
-async def move(runtime: Runtime, lead_id: int, stage: str) -> bool:
-    """Move a lead as the CRM would: store it, tell the customer, queue the CRM update.
-
-    Returns whether the customer was told. A failed notification does not undo
-    the move or skip the CRM: the line is in the transcript either way.
-    """
-    record = await runtime.storage.set_stage(lead_id, stage)
-    told = True
-    try:
-        session = await runtime.sessions.load(record.key)
-        language = session.language or runtime.settings.default_language
-        await announce_stage(record, runtime.bot.outbox, runtime.storage, language)
-    except Exception:
-        told = False
-        log.exception("board.announce_failed", lead_id=lead_id, stage=stage, channel=record.key.channel)
-    await runtime.crm_outbox.enqueue(record)
-    log.info("board.stage_changed", lead_id=lead_id, stage=stage, told=told)
-    return told

@@ -18,7 +18,8 @@ from bot.ports import Catalog
 from bot.records import STAGES, LeadRecord, TranscriptLine
 
 TEMPLATES = Path(__file__).parent / "templates"
-STAGE_TITLES = {"new": "New", "qualified": "Qualified", "proposal": "Proposal", "won": "Won", "lost": "Lost"}
+STAGE_TITLES = {"new": "New", "qualified": "Qualified", "proposal": "Proposal", "won": "Won", "shipped": "Shipped",
+                "lost": "Lost"}
 
 _env = Environment(
     loader=FileSystemLoader(TEMPLATES),

@@ -50,13 +50,15 @@ def test_example_yaml_documents_every_setting_except_secrets() -> None:
                 "twilio.account_sid", "twilio.auth_token", "twilio.from_number", "twilio.whatsapp_from",
                 "twilio.public_url", "email.imap_url", "email.smtp_url"}
     secrets |= {"openai_api_key", "anthropic_base_url", "openai_base_url"}  # LLM keys and endpoints
+    secrets |= {"trello_api_key", "trello_token", "trello_api_secret"}
     assert _keys(Settings()) - secrets == documented - secrets
     # secrets belong in the environment; the file must say so and name them
     text = EXAMPLE.read_text(encoding="utf-8")
     for name in ("WEAVIATE_API_KEY", "QDRANT_API_KEY", "ANTHROPIC_API_KEY", "kb_dir", "TELEGRAM_BOT_TOKEN",
                  "SALESBOT_TELEGRAM__WEBHOOK_SECRET", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
                  "TWILIO_FROM_NUMBER", "TWILIO_WHATSAPP_FROM", "SALESBOT_EMAIL__IMAP_URL", "SALESBOT_EMAIL__SMTP_URL",
-                 "OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL"):
+                 "OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "TRELLO_API_KEY", "TRELLO_TOKEN",
+                 "TRELLO_API_SECRET"):
         assert name in text
 
 
