@@ -1,7 +1,9 @@
-"""Durable storage: leads, transcripts, the CRM outbox and the channel ledger in SQL (SQLite or PostgreSQL)."""
+"""Durable storage: leads, transcripts, the CRM outbox, the channel ledger and LLM spend in SQL
+(SQLite or PostgreSQL)."""
 
 from bot.storage.ledger import SqlLedger
 from bot.storage.outbox import CrmOutbox
+from bot.storage.spend import SqlSpendBook
 from bot.storage.sql import SqlStorage
 
-__all__ = ["CrmOutbox", "SqlLedger", "SqlStorage"]
+__all__ = ["CrmOutbox", "SqlLedger", "SqlSpendBook", "SqlStorage"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -198,12 +199,12 @@ async def test_tokens_and_cost_are_counted_per_conversation(fake: FakeAnthropic,
     cost_before = metric("salesbot_llm_cost_usd_total", provider="anthropic", model="main-model")
     chat = Conversation(app.bot)
     await chat.say("How much would 25 Panel Slim 60x60 be?")
-    spent = app.bot.engine.responder.ledger.spent(chat.key)  # type: ignore[attr-defined]
-    assert (spent.usage.input, spent.usage.output, spent.usage.cache_read, spent.usage.cache_write) == (
-        2200, 90, 2000, 2000)
+    (spent,) = await app.spending.spent(chat.key)  # kept in the database, beside the transcript
+    assert (spent.model, spent.input, spent.output, spent.cache_read, spent.cache_write) == (
+        "main-model", 2200, 90, 2000, 2000)
     # main-model: $3 / $15 / $0.30 / $3.75 per million input / output / cache-read / cache-write tokens
     expected = (2200 * 3 + 90 * 15 + 2000 * 0.30 + 2000 * 3.75) / 1_000_000
-    assert float(spent.cost) == pytest.approx(expected)
+    assert spent.cost == Decimal(str(expected))
     assert metric("salesbot_llm_cost_usd_total", provider="anthropic", model="main-model") == pytest.approx(
         cost_before + expected)
 
