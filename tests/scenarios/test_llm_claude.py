@@ -90,6 +90,33 @@ async def test_the_reply_streams_to_drafts_that_grow_into_it(fake: FakeAnthropic
     assert chat.last_reply == text
 
 
+async def test_documents_and_accessories_come_from_their_tools_and_the_reply_names_its_sources(
+    fake: FakeAnthropic, app: Runtime
+) -> None:
+    reply = (f"The Panel Slim 60x60 carries a 5-year warranty. It goes with the Surface Frame 60x60 "
+             f"({money(19)}) and the Motion Sensor Click ({money(28)}); the Panel Pro 60x60 is its upgrade.")
+    fake.play(Say(tools=(("search_knowledge", {"query": "warranty of the LED panels"}),
+                         ("related_products", {"sku": "NW-P6060"}))),
+              Say(text=reply))
+    chat = Conversation(app.bot)
+    await chat.say("What warranty do the Panel Slim 60x60 have, and what goes with them?")
+
+    assert chat.last_reply == reply
+    found, related = (json.loads(r["content"]) for r in fake.tool_results(1))
+    assert any(p["source"] == "warranty.md" and "5 years" in p["text"] for p in found)
+    assert [p["sku"] for p in related["related"]] == ["NW-FRM6", "NW-SNS1", "NW-EM3"]
+    assert related["related"][0]["price"] == money(19) and related["upgrade"]["sku"] == "NW-P6060P"
+    assert {"warranty.md", CATALOG.sources[0]} <= set(chat.last[0].sources)
+
+
+async def test_a_request_that_times_out_is_retried(fake: FakeAnthropic, app: Runtime) -> None:
+    fake.play(Hang(10.0), Say(text="Yes, we deliver across the EU."))
+    chat = Conversation(app.bot)
+    await chat.say("Do you deliver to Lyon?")
+    assert chat.last_reply == "Yes, we deliver across the EU."
+    assert len(fake.requests) == 2
+
+
 async def test_an_invented_price_is_sent_back_once_then_quoted_from_the_tool(fake: FakeAnthropic, app: Runtime) -> None:
     fake.play(Say(text="For you, 25 Panel Slim 60x60 are just €1,900.00!"),
               Say(tools=(("quote_price", {"sku": "NW-P6060", "quantity": 25}),)),
