@@ -16,7 +16,7 @@ from bot.events import LeadEvent
 from bot.knowledge import Evidence, Passage
 from bot.lead import Lead
 from bot.model import ConversationKey, InboundMessage, OutboundMessage
-from bot.records import Claim, Delivery, LeadRecord, TranscriptLine
+from bot.records import Claim, Delivery, LeadRecord, Spend, TranscriptLine
 from bot.session import Session
 from bot.turn import Reply, TurnContext
 
@@ -121,6 +121,19 @@ class Responder(Protocol):
     """Produces the reply to one customer message."""
 
     async def respond(self, turn: TurnContext) -> Reply: ...
+
+
+class SpendBook(Protocol):
+    """What an LLM cost per conversation and model, kept durably (survives restarts)."""
+
+    async def add(self, key: ConversationKey, spend: Spend) -> None:
+        """Add one request's tokens and cost to the conversation's totals for `spend.model`.
+        Atomic: concurrent adds from any number of processes all count."""
+        ...
+
+    async def spent(self, key: ConversationKey) -> list[Spend]:
+        """The conversation's totals, one per model it used (by model name); empty if none."""
+        ...
 
 
 class Storage(Protocol):

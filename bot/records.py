@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Literal
 
 from bot.lead import Lead
@@ -59,3 +60,24 @@ class Delivery:
     status: str
     error: str | None
     updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Spend:
+    """Tokens an LLM used on a conversation and what they cost, for one model.
+
+    `cache_read` and `cache_write` are the cached prompt tokens read and written (billed apart
+    from `input`); `cost` is in US dollars at the configured prices."""
+
+    model: str
+    input: int = 0
+    output: int = 0
+    cache_read: int = 0
+    cache_write: int = 0
+    cost: Decimal = Decimal(0)
+
+    def __add__(self, other: Spend) -> Spend:
+        """The sum of two; the model is kept when both name the same one."""
+        model = self.model if self.model == other.model else ""
+        return Spend(model, self.input + other.input, self.output + other.output, self.cache_read + other.cache_read,
+                     self.cache_write + other.cache_write, self.cost + other.cost)

@@ -13,6 +13,7 @@ from collections import defaultdict
 from bot.app import SalesBot
 from bot.lead import Lead
 from bot.model import ConversationKey, InboundMessage, OutboundMessage
+from bot.records import Spend
 
 
 class MemoryOutbox:
@@ -35,6 +36,20 @@ class MemoryOutbox:
 
     async def draft(self, key: ConversationKey, draft_id: str, text: str) -> None:
         self.drafts[key].append((draft_id, text))
+
+
+class MemorySpendBook:
+    """LLM spend per conversation and model, in memory (implements `SpendBook`)."""
+
+    def __init__(self) -> None:
+        self.totals: dict[ConversationKey, dict[str, Spend]] = defaultdict(dict)
+
+    async def add(self, key: ConversationKey, spend: Spend) -> None:
+        models = self.totals[key]
+        models[spend.model] = models.get(spend.model, Spend(spend.model)) + spend
+
+    async def spent(self, key: ConversationKey) -> list[Spend]:
+        return [self.totals[key][model] for model in sorted(self.totals.get(key, {}))]
 
 
 _ids = itertools.count(1)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from bot.knowledge import Passage
-from bot.ports import Catalog, Responder
+from bot.ports import Catalog, Responder, SpendBook
 from bot.responders.llm.accounting import Ledger, Price
 from bot.responders.llm.messages import ChatModel
 from bot.responders.llm.prompts import Prompts, PromptSettings, rep_notes
@@ -39,10 +39,12 @@ def require_key(settings: Settings) -> None:
 
 
 def build_llm_responder(
-    settings: Settings, tools: SalesTools, chunks: Iterable[Chunk], intents: IntentVocabulary | None = None
+    settings: Settings, tools: SalesTools, chunks: Iterable[Chunk], spending: SpendBook,
+    intents: IntentVocabulary | None = None,
 ) -> Responder:
-    """The configured LLM responder over `tools`, with the offline responder as its fallback.
-    Playbook sections are the chunks whose heading names an objection (in `intents`' words)."""
+    """The configured LLM responder over `tools`, with the offline responder as its fallback; what
+    each conversation costs goes to `spending`. Playbook sections are the chunks whose heading
+    names an objection (in `intents`' words)."""
     require_key(settings)
     chunks = list(chunks)
     vocabulary = intents or default_vocabulary()
@@ -55,7 +57,7 @@ def build_llm_responder(
     prices = {name: Price(*(Decimal(str(v)) for v in (p.input, p.output, p.cache_read, p.cache_write)))
               for name, p in llm.prices.items()}
     return LLMResponder(model, tools, OfflineResponder(tools), prompts, llm_options(settings, tools.catalog),
-                        Ledger(model.provider, prices), internal)
+                        Ledger(model.provider, prices, spending), internal)
 
 
 def llm_options(settings: Settings, catalog: Catalog | None = None) -> LLMOptions:

@@ -10,13 +10,13 @@ from bot.app import SalesBot
 from bot.crm.fanout import FanOut
 from bot.crm.local_board import LocalBoard
 from bot.engine import DialogueEngine, DialogueSettings
-from bot.ports import Catalog, CRMSink, Outbox, Responder, SessionStore
+from bot.ports import Catalog, CRMSink, Outbox, Responder, SessionStore, SpendBook
 from bot.queue import InProcessQueue
 from bot.responders.playbook import is_internal
 from bot.responders.tools import SalesTools
 from bot.sessions.memory import MemorySessionStore
 from bot.sessions.redis import RedisSessionStore
-from bot.storage import CrmOutbox, SqlLedger, SqlStorage
+from bot.storage import CrmOutbox, SqlLedger, SqlSpendBook, SqlStorage
 from config.datadir import private_data_dir
 from config.knowledge import KnowledgeBase, open_knowledge_base
 from config.llm import LLM_RESPONDERS, build_llm_responder, require_key
@@ -42,6 +42,7 @@ class Runtime:
     board: LocalBoard
     bot: SalesBot
     ledger: SqlLedger
+    spending: SqlSpendBook
     closers: list[object] = field(default_factory=list)
     trello: TrelloCrm | None = None
 
@@ -94,12 +95,12 @@ def dialogue_settings(settings: Settings, catalog: Catalog | None = None) -> Dia
     )
 
 
-def build_configured_responder(settings: Settings, kb: KnowledgeBase) -> Responder:
-    """The responder `settings.responder` names: an LLM one (with its key checked), or a registered
-    or imported factory."""
+def build_configured_responder(settings: Settings, kb: KnowledgeBase, spending: SpendBook) -> Responder:
+    """The responder `settings.responder` names: an LLM one (with its key checked, recording what it
+    costs in `spending`), or a registered or imported factory."""
     tools = build_tools(settings, kb)
     if settings.responder in LLM_RESPONDERS:
-        return build_llm_responder(settings, tools, kb.retriever.chunks.values(), kb.intents)
+        return build_llm_responder(settings, tools, kb.retriever.chunks.values(), spending, kb.intents)
     return build_responder(settings.responder, tools)
 
 
@@ -120,11 +121,15 @@ async def build_runtime(settings: Settings, outbox: Outbox) -> Runtime:
     check_trello(settings)
     private_data_dir(settings.data_dir)
     kb = open_knowledge_base(settings)
-    # Before any connection is opened: a misnamed responder is a config error, not a leak.
-    responder = build_configured_responder(settings, kb)
+    storage = await open_storage(settings)
+    spending = SqlSpendBook(storage)  # the LLM's cost per conversation, beside the transcript
+    try:
+        responder = build_configured_responder(settings, kb, spending)
+    except BaseException:
+        await storage.close()  # a misnamed responder is a config error, not a leaked connection pool
+        raise
     settings_of_dialogue = dialogue_settings(settings, kb.catalog)
     engine = DialogueEngine(responder, kb.catalog, settings_of_dialogue, kb.intents, kb.intent_examples)
-    storage = await open_storage(settings)
     sessions = build_sessions(settings)
     queue = InProcessQueue()
     trello = build_trello(settings, storage, kb.catalog)
@@ -135,4 +140,4 @@ async def build_runtime(settings: Settings, outbox: Outbox) -> Runtime:
         queue=queue, lead_listeners=[crm_outbox], event_listeners=[crm_outbox],
     )
     return Runtime(settings, kb, sessions, storage, queue, crm_outbox, LocalBoard(storage), bot, SqlLedger(storage),
-                   trello=trello)
+                   spending, trello=trello)

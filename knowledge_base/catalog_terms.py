@@ -154,10 +154,10 @@ def terms(text: str, synonyms: Synonyms | None = None, count_units: tuple[str, .
         elif token in NEGATIONS:
             continue
         elif (len(token) > 1 and token not in STOPWORDS) or _letter_code(text, match.start(), out):
-            keys = word_keys(token, synonyms)
+            said = word_keys(token, synonyms)
             if _denied(normalized, tokens, at):
-                keys = frozenset(DENIED + k for k in keys)
-            out.append(Term(token, keys, match.start(), end=match.end()))
+                said = frozenset(DENIED + k for k in said)
+            out.append(Term(token, said, match.start(), end=match.end()))
     return sorted(out, key=lambda t: t.start)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     Dialect,
@@ -157,3 +158,25 @@ class BoardCardRow(Base):
     # The lead state the card shows: a late, stale sync must not overwrite a newer one.
     lead_updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     synced_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class SpendRow(Base):
+    """What an LLM cost one conversation with one model, summed over its requests.
+
+    Requests add to the row in one upsert (`col = col + excluded.col`), so concurrent workers
+    never lose an increment. The cost is kept in picodollars (10^-12 USD) as an integer: sums in
+    SQL stay exact on both databases (SQLite has no exact decimal type), and any price per million
+    tokens with up to six decimals gives a whole number of them. No foreign key to `conversations`:
+    accounting must never fail a turn over a missing row."""
+
+    __tablename__ = "llm_spend"
+
+    conversation_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    model: Mapped[str] = mapped_column(Text, primary_key=True)
+    input_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    output_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    cache_read_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    cache_write_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    cost_picodollars: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -34,8 +34,8 @@ from channels.telegram.settings import TelegramSettings
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
 BLOCKED = "bot-blocked"
-# The typing action shows for 5 s; repeat it until the reply is sent, for at most this long.
-TYPING_EVERY_S = 4.5
+# The typing action is repeated (every `settings.typing_interval`) until the reply is sent, for at
+# most this long: past an LLM's deadline and the offline fallback, something else has gone wrong.
 TYPING_MAX_S = 60.0
 
 
@@ -138,10 +138,10 @@ class TelegramSender:
         return True
 
     async def _keep_typing(self, key: ConversationKey) -> None:
-        waited = 0.0
+        waited, every = 0.0, self.settings.typing_interval
         while waited < TYPING_MAX_S:
-            await asyncio.sleep(TYPING_EVERY_S)
-            waited += TYPING_EVERY_S
+            await asyncio.sleep(every)
+            waited += every
             if not await self._show_typing(key):
                 return
 

@@ -35,6 +35,9 @@ class TelegramSettings(BaseModel):
     max_attempts: int = Field(default=5, ge=1)  # per outbound call, 429s and network errors included
     max_retry_after: float = Field(default=60.0, gt=0)  # a longer flood wait fails the send instead
     drafts: bool = True  # stream replies being written with sendMessageDraft
+    # Telegram shows a typing action for 5 s; it is sent again this often until the reply goes
+    # out, so a reply an LLM takes half a minute to write shows "typing…" all along.
+    typing_interval: float = Field(default=4.5, gt=0, le=5)
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> TelegramSettings:

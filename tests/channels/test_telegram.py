@@ -283,6 +283,19 @@ async def test_a_customer_who_blocked_the_bot_is_marked_unreachable_not_retried(
     assert await setup.core.ledger.blocked(setup.key()) is None
 
 
+async def test_typing_is_shown_again_and_again_while_a_slow_reply_is_prepared(start: Start) -> None:
+    setup = await start(typing_interval=0.05)
+    setup.core.responder.gate = asyncio.Event()  # a reply that takes long to write, as an LLM's may
+
+    await setup.post(tg.text_update(CHAT, "How much is the Office 100?"))
+
+    await setup.fake.wait_for(lambda: len(setup.fake.called("sendChatAction")) >= 3, "typing shown three times")
+    assert setup.fake.sent(CHAT) == []
+    setup.core.responder.gate.set()
+    assert await setup.replies(CHAT, 1) == ["echo: How much is the Office 100?"]
+    assert setup.key() not in setup.channel.sender._typing  # the reply ended it
+
+
 async def test_streamed_drafts_show_the_reply_growing_then_the_message_replaces_them(start: Start) -> None:
     setup = await start()
 

@@ -1,4 +1,4 @@
-"""SqlStorage, the CRM outbox and the local board against the real local PostgreSQL.
+"""SqlStorage, the CRM outbox, the local board and LLM spend against the real local PostgreSQL.
 
 Each run creates a fresh database, migrates it with the packaged Alembic
 migrations, and drops it afterwards. The behaviour tests are the SQLite unit
@@ -11,6 +11,7 @@ import asyncio
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
+from decimal import Decimal
 
 import asyncpg  # type: ignore[import-untyped]  # no stubs; only the admin connection uses it
 import pytest
@@ -18,7 +19,15 @@ from sqlalchemy import text
 
 from bot.crm import LocalBoard
 from bot.lead import Lead
-from bot.storage import CrmOutbox, SqlStorage
+from bot.records import Spend
+from bot.storage import CrmOutbox, SqlSpendBook, SqlStorage
+from tests.unit.bot.test_llm_spend import (
+    ANNA,
+    test_a_long_model_name_and_a_long_key_are_stored,
+    test_concurrent_adds_to_one_row_all_count,
+    test_costs_sum_exactly_to_the_picodollar,
+    test_requests_add_up_per_conversation_and_model,
+)
 from tests.unit.bot.test_local_board import (
     test_card_moves_with_the_stage_and_a_stale_sync_does_not_move_it_back,
     test_outbox_relays_leads_onto_the_board,
@@ -57,11 +66,14 @@ from tests.unit.bot.test_sql_storage import (
 
 __all__ = [  # run here again, on PostgreSQL
     "test_a_lead_saved_with_fewer_fields_keeps_the_stored_ones",
+    "test_a_long_model_name_and_a_long_key_are_stored",
     "test_a_message_is_pending_until_marked_handled_whatever_came_after_it",
     "test_a_newer_state_waits_while_an_older_one_is_retried",
     "test_card_moves_with_the_stage_and_a_stale_sync_does_not_move_it_back",
+    "test_concurrent_adds_to_one_row_all_count",
     "test_concurrent_duplicates_store_exactly_one",
     "test_concurrent_messages_of_one_conversation_get_distinct_seqs",
+    "test_costs_sum_exactly_to_the_picodollar",
     "test_cyrillic_round_trips_in_leads_and_transcripts",
     "test_enqueue_queues_the_same_lead_state_once",
     "test_failing_sink_is_retried_with_backoff_and_the_state_is_not_lost",
@@ -75,6 +87,7 @@ __all__ = [  # run here again, on PostgreSQL
     "test_record_outbound_is_idempotent_and_never_collides_with_inbound",
     "test_relay_delivers_due_states_to_the_sink_and_marks_them",
     "test_replies_are_stored_all_at_once_and_a_second_answer_gets_the_first",
+    "test_requests_add_up_per_conversation_and_model",
     "test_run_relays_until_stopped",
     "test_save_lead_upserts_one_lead_per_conversation_and_keeps_its_stage",
     "test_saving_an_unchanged_lead_keeps_updated_at",
@@ -145,10 +158,15 @@ async def storage(database_url: str) -> AsyncIterator[SqlStorage]:
     db = await SqlStorage.connect(database_url)
     async with db.engine.begin() as connection:
         await connection.execute(
-            text("TRUNCATE board_cards, crm_outbox, messages, conversations, leads RESTART IDENTITY CASCADE")
+            text("TRUNCATE board_cards, crm_outbox, messages, conversations, leads, llm_spend RESTART IDENTITY CASCADE")
         )
     yield db
     await db.close()
+
+
+@pytest.fixture
+def book(storage: SqlStorage) -> SqlSpendBook:
+    return SqlSpendBook(storage)
 
 
 async def test_migrate_on_a_fresh_database_from_two_processes_at_once(database_url: str) -> None:
@@ -201,3 +219,16 @@ async def test_two_relays_deliver_each_state_once_to_the_board(storage: SqlStora
     assert sorted(record.id for record in sink.synced) == [1, 2, 3, 4, 5]
     await CrmOutbox(storage).enqueue(sink.synced[0])
     assert await outbox_a.relay_once(LocalBoard(storage)) == 0  # that state was delivered already
+
+
+async def test_racing_processes_add_every_request_to_one_spend_row(database_url: str) -> None:
+    # Workers on two hosts answering the same conversation: the upsert's sum loses no request.
+    engines = [await SqlStorage.connect(database_url) for _ in range(2)]
+    try:
+        books = [SqlSpendBook(db) for db in engines]
+        await asyncio.gather(*(books[i % 2].add(ANNA, Spend("race-model", 3, 2, 1, 1, Decimal("0.000123")))
+                               for i in range(40)))
+        assert await books[0].spent(ANNA) == [Spend("race-model", 120, 80, 40, 40, Decimal("0.00492"))]
+    finally:
+        for db in engines:
+            await db.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,33 @@ async def test_the_reply_streams_to_drafts_that_grow_into_it(fake: FakeAnthropic
     drafts = [t for _, t in outbox.drafts[chat.key]]
     assert drafts and all(text.startswith(d) for d in drafts) and len(drafts[0]) < len(text)
     assert chat.last_reply == text
+
+
+async def test_documents_and_accessories_come_from_their_tools_and_the_reply_names_its_sources(
+    fake: FakeAnthropic, app: Runtime
+) -> None:
+    reply = (f"The Panel Slim 60x60 carries a 5-year warranty. It goes with the Surface Frame 60x60 "
+             f"({money(19)}) and the Motion Sensor Click ({money(28)}); the Panel Pro 60x60 is its upgrade.")
+    fake.play(Say(tools=(("search_knowledge", {"query": "warranty of the LED panels"}),
+                         ("related_products", {"sku": "NW-P6060"}))),
+              Say(text=reply))
+    chat = Conversation(app.bot)
+    await chat.say("What warranty do the Panel Slim 60x60 have, and what goes with them?")
+
+    assert chat.last_reply == reply
+    found, related = (json.loads(r["content"]) for r in fake.tool_results(1))
+    assert any(p["source"] == "warranty.md" and "5 years" in p["text"] for p in found)
+    assert [p["sku"] for p in related["related"]] == ["NW-FRM6", "NW-SNS1", "NW-EM3"]
+    assert related["related"][0]["price"] == money(19) and related["upgrade"]["sku"] == "NW-P6060P"
+    assert {"warranty.md", CATALOG.sources[0]} <= set(chat.last[0].sources)
+
+
+async def test_a_request_that_times_out_is_retried(fake: FakeAnthropic, app: Runtime) -> None:
+    fake.play(Hang(10.0), Say(text="Yes, we deliver across the EU."))
+    chat = Conversation(app.bot)
+    await chat.say("Do you deliver to Lyon?")
+    assert chat.last_reply == "Yes, we deliver across the EU."
+    assert len(fake.requests) == 2
 
 
 async def test_an_invented_price_is_sent_back_once_then_quoted_from_the_tool(fake: FakeAnthropic, app: Runtime) -> None:
@@ -198,12 +226,12 @@ async def test_tokens_and_cost_are_counted_per_conversation(fake: FakeAnthropic,
     cost_before = metric("salesbot_llm_cost_usd_total", provider="anthropic", model="main-model")
     chat = Conversation(app.bot)
     await chat.say("How much would 25 Panel Slim 60x60 be?")
-    spent = app.bot.engine.responder.ledger.spent(chat.key)  # type: ignore[attr-defined]
-    assert (spent.usage.input, spent.usage.output, spent.usage.cache_read, spent.usage.cache_write) == (
-        2200, 90, 2000, 2000)
+    (spent,) = await app.spending.spent(chat.key)  # kept in the database, beside the transcript
+    assert (spent.model, spent.input, spent.output, spent.cache_read, spent.cache_write) == (
+        "main-model", 2200, 90, 2000, 2000)
     # main-model: $3 / $15 / $0.30 / $3.75 per million input / output / cache-read / cache-write tokens
     expected = (2200 * 3 + 90 * 15 + 2000 * 0.30 + 2000 * 3.75) / 1_000_000
-    assert float(spent.cost) == pytest.approx(expected)
+    assert spent.cost == Decimal(str(expected))
     assert metric("salesbot_llm_cost_usd_total", provider="anthropic", model="main-model") == pytest.approx(
         cost_before + expected)
 

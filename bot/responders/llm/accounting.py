@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -11,6 +10,8 @@ from decimal import Decimal
 import structlog
 
 from bot.model import ConversationKey
+from bot.ports import SpendBook
+from bot.records import Spend
 from bot.responders.llm import metrics
 from bot.responders.llm.messages import Usage
 
@@ -32,44 +33,44 @@ class Price:
                 + self.cache_write * usage.cache_write) / _MILLION
 
 
-@dataclass(frozen=True, slots=True)
-class Spent:
-    usage: Usage
-    cost: Decimal
-
-
 class Ledger:
-    """Running totals per conversation (the most recent `capacity` of them) and the metrics.
+    """Prices each request and counts it twice: in Prometheus, per provider and model (never one
+    series per conversation), and in `book`, per conversation and model, durably.
 
-    The totals are kept in memory for the dashboard and logs; Prometheus gets counters per model
-    and a histogram of conversation costs, never one series per conversation."""
+    A book that cannot be written loses that request's line, not the turn: the customer's
+    answer matters more than its bill, and the metrics still count it."""
 
-    def __init__(self, provider: str, prices: Mapping[str, Price], capacity: int = 10_000) -> None:
+    def __init__(self, provider: str, prices: Mapping[str, Price], book: SpendBook) -> None:
         self.provider = provider
         self.prices = prices
-        self.capacity = capacity
-        self._spent: OrderedDict[ConversationKey, Spent] = OrderedDict()
+        self.book = book
 
-    def record(self, key: ConversationKey, model: str, usage: Usage) -> Spent:
-        """Add one request's usage; returns the conversation's totals."""
-        cost = self.prices.get(model, Price()).of(usage)
+    async def record(self, key: ConversationKey, model: str, usage: Usage) -> Spend:
+        """Count one request's usage; returns what it cost."""
+        spend = Spend(model, usage.input, usage.output, usage.cache_read, usage.cache_write,
+                      self.prices.get(model, Price()).of(usage))
         for kind in ("input", "output", "cache_read", "cache_write"):
             metrics.TOKENS.labels(self.provider, model, kind).inc(getattr(usage, kind))
-        metrics.COST.labels(self.provider, model).inc(float(cost))
-        before = self._spent.pop(key, Spent(Usage(), Decimal(0)))
-        total = self._spent[key] = Spent(before.usage + usage, before.cost + cost)
-        while len(self._spent) > self.capacity:
-            self._spent.popitem(last=False)
-        return total
+        metrics.COST.labels(self.provider, model).inc(float(spend.cost))
+        try:
+            await self.book.add(key, spend)
+        except Exception:
+            log.exception("llm.usage_not_saved", provider=self.provider, model=model)
+        return spend
 
-    def close_turn(self, key: ConversationKey) -> None:
-        spent = self.spent(key)
+    async def close_turn(self, key: ConversationKey) -> None:
+        """Observe the conversation's cost so far and log its totals, after each turn."""
+        try:
+            spent = await self.spent(key)
+        except Exception:
+            log.exception("llm.usage_not_read", provider=self.provider)
+            return
         metrics.CONVERSATION_COST.labels(self.provider).observe(float(spent.cost))
-        u = spent.usage
         # The conversation by a digest: its id may be a phone number or an address.
         digest = hashlib.sha256(key.as_str().encode()).hexdigest()[:12]
-        log.info("llm.usage", channel=key.channel, conversation=digest, input=u.input,
-                 output=u.output, cache_read=u.cache_read, cache_write=u.cache_write, cost_usd=str(spent.cost))
+        log.info("llm.usage", channel=key.channel, conversation=digest, input=spent.input, output=spent.output,
+                 cache_read=spent.cache_read, cache_write=spent.cache_write, cost_usd=str(spent.cost))
 
-    def spent(self, key: ConversationKey) -> Spent:
-        return self._spent.get(key, Spent(Usage(), Decimal(0)))
+    async def spent(self, key: ConversationKey) -> Spend:
+        """The conversation's totals over every model it used."""
+        return sum(await self.book.spent(key), Spend(""))

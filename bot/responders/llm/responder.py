@@ -93,7 +93,7 @@ class LLMResponder:
         else:
             reason = "guard"
         finally:
-            self.ledger.close_turn(turn.message.key)
+            await self.ledger.close_turn(turn.message.key)
         if reply is None:
             metrics.FALLBACKS.labels(self.model.provider, reason).inc()
             offline = await self.fallback.respond(turn)
@@ -128,7 +128,7 @@ class LLMResponder:
         for _ in range(self.options.max_tool_rounds):
             request = ModelRequest(model, system, SPECS, tuple(messages), self.options.max_tokens)
             answer = await complete(self.model, request, draft, deadline=deadline, backoff=self.options.backoff)
-            self.ledger.record(turn.message.key, model, answer.usage)
+            await self.ledger.record(turn.message.key, model, answer.usage)
             if not answer.tool_calls:
                 return answer.text
             messages.append(AssistantMessage(answer.text, answer.tool_calls))

@@ -4,7 +4,7 @@
     POST /board/login                 token → session cookie → /board
     POST /board/logout
     GET  /board                       leads as cards in one column per stage
-    GET  /board/leads/{id}            the lead, its transcript, a stage selector
+    GET  /board/leads/{id}            the lead, its transcript and what the LLM cost, a stage selector
     POST /board/leads/{id}/stage      move it; the customer is told on their channel
     GET  /board/board.css
 
@@ -26,7 +26,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from bot.records import STAGES
 from config.moves import move_lead
 from config.web.board.auth import COOKIE, BoardAuth
-from config.web.board.views import STAGE_TITLES, TEMPLATES, columns, lead_view, line_views, render
+from config.web.board.views import STAGE_TITLES, TEMPLATES, columns, lead_view, line_views, render, spend_views
 from config.wiring import Runtime
 
 log = structlog.get_logger(__name__)
@@ -192,6 +192,7 @@ async def lead_page(request: Request, lead_id: str, moved: str = "", told: str =
         "lead.html",
         lead=lead_view(record, runtime.kb.catalog),
         lines=line_views(lines),
+        spend=spend_views(await runtime.spending.spent(record.key)),
         notice=_notice(moved, told, unchanged),
         unreachable=await runtime.ledger.blocked(record.key),
         unsynced=await runtime.crm_outbox.unsynced(),  # why the bot may not write to them

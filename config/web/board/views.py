@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from bot.metrics import score_band
 from bot.ports import Catalog
-from bot.records import STAGES, LeadRecord, TranscriptLine
+from bot.records import STAGES, LeadRecord, Spend, TranscriptLine
 
 TEMPLATES = Path(__file__).parent / "templates"
 STAGE_TITLES = {"new": "New", "qualified": "Qualified", "proposal": "Proposal", "won": "Won", "shipped": "Shipped",
@@ -123,6 +124,38 @@ def line_views(lines: list[TranscriptLine]) -> list[LineView]:
         LineView(line.seq, line.direction, "Customer" if line.direction == "in" else "Assistant", line.text, line.at)
         for line in ordered
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class SpendView:
+    """What the LLM used on the conversation with one model (or `total`), as shown."""
+
+    model: str
+    input: str
+    output: str
+    cache_read: str
+    cache_write: str
+    cost: str
+    total: bool = False
+
+
+def spend_views(spent: list[Spend]) -> list[SpendView]:
+    """One row per model, and a total row when there are several."""
+    rows = [_spend_view(s.model, s) for s in spent]
+    if len(spent) > 1:
+        rows.append(_spend_view("Total", sum(spent, Spend("")), total=True))
+    return rows
+
+
+def _spend_view(label: str, s: Spend, total: bool = False) -> SpendView:
+    return SpendView(label, f"{s.input:,}", f"{s.output:,}", f"{s.cache_read:,}", f"{s.cache_write:,}",
+                     usd(s.cost), total)
+
+
+def usd(amount: Decimal) -> str:
+    """Dollars to the millionth, trailing zeros dropped past the cents: one request costs fractions of a cent."""
+    whole, _, fraction = f"{amount.quantize(Decimal('0.000001')):,f}".partition(".")
+    return f"${whole}.{fraction.rstrip('0').ljust(2, '0')}"
 
 
 def _product_name(catalog: Catalog | None, sku: str) -> str | None:

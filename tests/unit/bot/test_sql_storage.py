@@ -27,7 +27,7 @@ from bot.storage.tables import Base, OutboxRow
 
 TABLES = {
     "conversations", "messages", "leads", "crm_outbox", "board_cards", "alembic_version",
-    "channel_payloads", "channel_deliveries", "conversation_blocks", "channel_positions",
+    "channel_payloads", "channel_deliveries", "conversation_blocks", "channel_positions", "llm_spend",
     "crm_cards", "crm_moves", "crm_marks",
 }
 

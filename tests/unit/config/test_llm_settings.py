@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr
 
+from bot.testing import MemorySpendBook
 from config.llm import build_llm_responder, llm_options, require_key
 from config.settings import ConfigError, load_settings
 from config.web.app import create_app
@@ -21,7 +22,7 @@ def test_an_llm_responder_without_its_key_is_a_start_up_error(
     with pytest.raises(ConfigError, match=variable):
         require_key(settings)
     with pytest.raises(ConfigError, match=variable):
-        build_llm_responder(settings, tools=None, chunks=())  # type: ignore[arg-type]
+        build_llm_responder(settings, tools=None, chunks=(), spending=MemorySpendBook())  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match=variable):  # salesbot serve refuses to start
         create_app(settings)
 
