@@ -66,6 +66,11 @@ class Cues:
     def match(self, text: str) -> bool:
         return any(p.search(text) for p in self.patterns)
 
+    def first(self, text: str) -> int | None:
+        """Where the earliest cue starts in the text, if any does."""
+        starts = [m.start() for p in self.patterns if (m := p.search(text))]
+        return min(starts) if starts else None
+
 
 def _strings(value: Any) -> list[str]:
     """A language's list, or every language's lists merged: {en: [...], ru: [...]} or [...]."""
@@ -117,6 +122,10 @@ class IntentVocabulary:
         cues = self.signals.get(name)
         return bool(cues and cues.match(text))
 
+    def cue_at(self, name: str, text: str) -> int | None:
+        cues = self.signals.get(name)
+        return cues.first(text) if cues else None
+
     def examples(self) -> dict[str, tuple[str, ...]]:
         """Example messages by signal (question marks are no intent: they have none)."""
         return {name: c.examples for name, c in self.signals.items() if c.examples}
@@ -160,6 +169,10 @@ class Signals:
         if name not in self._checked:
             self._checked[name] = self.vocabulary.cue(name, self.text)
         return self._checked[name]
+
+    def at(self, name: str) -> int | None:
+        """Where the message first shows the cue `name`."""
+        return self.vocabulary.cue_at(name, self.text)
 
     @cached_property
     def nearness(self) -> Mapping[str, float]:
@@ -238,12 +251,21 @@ def _product_intent(signals: Signals, is_question: bool, gave_quantity: bool) ->
         if name == "upsell" and not is_question:
             continue  # "a bigger order": only a question asks for the bigger model
         if signals.has(name):
-            return TOPICS[name]
+            return Intent.AVAILABILITY if _stock_asked_first(signals, name) else TOPICS[name]
     if signals.has("price") or signals.has("want") or gave_quantity:  # a quantity and a product make a quote
         return Intent.QUOTE
     if not is_question:
         return Intent.QUOTE
     return _by_example(signals, TOPICS, otherwise=Intent.PRODUCT_QUESTION)
+
+
+def _stock_asked_first(signals: Signals, topic: str) -> bool:
+    """A stock question that comes before a delivery one is about the product's stock: "Are the
+    X in stock? If not, when can you deliver?" (the catalog says both its stock and lead time)."""
+    if topic not in ("service", "lead_time") or not signals.has("availability"):
+        return False
+    stock, other = signals.at("availability"), signals.at(topic)
+    return stock is not None and other is not None and stock < other
 
 
 def _by_example(signals: Signals, choices: Mapping[str, Intent], otherwise: Intent = Intent.OTHER) -> Intent:

@@ -45,6 +45,14 @@ def intent(text: str, *, named: bool = False, in_focus: bool = False, contact: b
         ("Есть X экономичнее, чем этот?", True, Intent.UPSELL),
         ("Which bracket fits the X?", True, Intent.CROSS_SELL),
         ("Какой кронштейн подойдёт к X?", True, Intent.CROSS_SELL),
+        # stock asked before delivery is the product's stock; delivery asked first stays delivery
+        ("Is the X in stock? If not, how many days until you can deliver?", True, Intent.AVAILABILITY),
+        ("Есть ли X в наличии? Если нет, когда сможете доставить?", True, Intent.AVAILABILITY),
+        ("We have the basic X. What's the next level up?", True, Intent.UPSELL),
+        ("У нас тариф X. Какой следующий уровень?", True, Intent.UPSELL),
+        # the catalogue as where prices are, not as what is asked for
+        ("Are the prices in your catalogue incl. VAT?", False, Intent.POLICY),
+        ("Can you send me your catalogue?", False, Intent.CATALOG),
         ("How much is installation of the X?", True, Intent.POLICY),
         ("Сколько стоит установка X?", True, Intent.POLICY),
         ("What is the noise level of the X?", True, Intent.PRODUCT_QUESTION),
