@@ -153,7 +153,7 @@ def terms(text: str, synonyms: Synonyms | None = None, count_units: tuple[str, .
                 out.append(replace(_number_term(token, match.start()), is_dimension=code))
         elif token in NEGATIONS:
             continue
-        elif (len(token) > 1 and token not in STOPWORDS) or _letter_code(text, match.start(), out):
+        elif (token not in STOPWORDS if len(token) > 1 else _letter_code(text, match.start(), out)):
             said = word_keys(token, synonyms)
             if _denied(normalized, tokens, at):
                 said = frozenset(DENIED + k for k in said)

@@ -13,10 +13,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.catalog import ProductMention
+from bot.catalog import Product, ProductMention
 from bot.understanding.numbers import Number, find_numbers
 from bot.understanding.resources import load_yaml
-from bot.understanding.specs import Spec, unit_of
+from bot.understanding.specs import Spec, find_specs, unit_of
 from bot.understanding.stems import stem
 
 # Characters between a count and what it counts: spaces, "of (the|your)", a hyphen.
@@ -74,7 +74,9 @@ def find_quantities(
         if _pack_size(text, number, products):
             continue
         if _is_count(text, number, products, units, counted):
-            found.append(Quantity(int(number.value), number.start, number.end, _nearest(number, products)))
+            sku = _nearest(number, products)
+            value = _in_selling_units(text, number, next((m.product for m in products if m.product.sku == sku), None))
+            found.append(Quantity(value, number.start, number.end, sku))
     if not found and products:
         found = _articles(text, products)
     return found
@@ -105,6 +107,34 @@ def _pack_size(text: str, number: Number, products: Sequence[ProductMention]) ->
         if int(number.value) in inside and said_as_content:
             return True
     return False
+
+
+def pack_count(unit: str) -> int:
+    """How many pieces one selling unit holds: "bag of 500" → 500, "box (10 racks x 96 tips)" → 960,
+    "упаковка 10 пар" → 10; a measure is no count ("bottle 500 ml", "бухта 100 м" → 1)."""
+    measured = [(s.start, s.end) for s in find_specs(unit) if not s.is_count]
+    count = 1
+    for match in re.finditer(r"\d+", unit):
+        if not any(a <= match.start() < b for a, b in measured):
+            count *= int(match.group())
+    return count
+
+
+def _in_selling_units(text: str, number: Number, product: Product | None) -> int:
+    """The count in the units the product is sold in: "5000 tubes" of a product sold by the "bag of
+    500" are 10 bags, "9,600 tips" 10 boxes of 960; a count said in the pack itself ("20 boxes"),
+    or one that is no whole number of packs, stays as said."""
+    value = int(number.value)
+    if product is None:
+        return value
+    per_pack = pack_count(product.unit)
+    if per_pack < 2 or value < per_pack or value % per_pack:
+        return value
+    pack_word = re.match(r"[^\W\d_]+", product.unit.lower())
+    near = text[number.end:number.end + _GAP] + " " + text[max(0, number.start - _GAP):number.start]
+    if pack_word and stem(pack_word.group()) in {stem(w) for w in re.findall(r"[^\W\d_]+", near.lower())}:
+        return value
+    return value // per_pack
 
 
 def _sold_by(spec: Spec, products: Sequence[ProductMention]) -> bool:

@@ -35,6 +35,7 @@ def catalog() -> CsvCatalog:
     ("нужна дрель 800 Вт, не ударная", "DR-800"),
     ("the non-thermostatic radiator valve please", "RV-1"),
     ("radiator valve without a thermostatic head", "RV-1"),
+    ("Radiator valve, no thermostatic head", "RV-1"),
     ("Insulated pipe clamp 20 mm", "CL-20I"),  # said, not denied
     ("No, the insulated clamp 20 mm", "CL-20I"),  # "No," answers; it denies nothing
     ("a boot liner without heating", "BT-S"),  # the name's own denial agrees with the customer's
@@ -48,3 +49,7 @@ def test_a_denied_word_is_marked_and_not_said() -> None:
     keys = {t.word: t.keys for t in terms("без фильтра, not the sterile ones")}
     assert all(k.startswith("not:") for k in keys["фильтра"] | keys["sterile"])
     assert "без" not in keys and "not" not in keys
+
+
+def test_a_capitalised_stop_word_is_no_model_letter() -> None:
+    assert [t.word for t in terms("How much is The valve? Class G")] == ["valve", "class", "g"]
