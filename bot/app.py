@@ -7,7 +7,11 @@ of the conversation, oldest seq first, whichever process stored it: load the ses
 CRM outbox → store the replies (all or none) → send them with stable idempotency keys
 → mark the message handled. A crash anywhere leaves the message pending; whoever holds
 the lock next answers it, and replies stored before the crash are sent again under the
-same keys instead of being written anew.
+same keys instead of being written anew. So does a failure of our own parts (the session
+store, the database, understanding): the message is tried again rather than answered with
+the apology, which would close it with what it told the lead possibly lost. The apology
+answers a responder that fails once the lead is stored, and a message that keeps failing
+(`ATTEMPTS_BEFORE_APOLOGY`).
 """
 
 from __future__ import annotations
@@ -37,6 +41,15 @@ log = structlog.get_logger(__name__)
 # holder answers its new messages itself; these retries cover a holder that died, whose lock
 # frees itself within the lock TTL.
 RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0)
+# Tries of a conversation whose turn fails in our own parts, before the customer gets the
+# apology instead: enough to outlast a stalled process or a reconnecting pool (~10 s of
+# retries), few enough that a part that stays broken still lets the customer hear back.
+ATTEMPTS_BEFORE_APOLOGY = len(RETRY_DELAYS)
+
+
+class TurnFailed(Exception):
+    """A turn failed in our own parts (maybe before its lead was stored): the message stays
+    pending for a retry instead of being closed with the apology."""
 
 
 @dataclass(slots=True)
@@ -72,6 +85,7 @@ class SalesBot:
         self.lead_listeners = lead_listeners or []
         self._retries: dict[ConversationKey, asyncio.Task[None]] = {}
         self._failures: dict[ConversationKey, int] = {}
+        self._unsafe_turns: dict[ConversationKey, int] = {}  # turns failed before their lead was stored
 
     async def submit(self, message: InboundMessage) -> bool:
         """Store and queue a customer message; False for a redelivery. Returns only once it is stored."""
@@ -88,7 +102,7 @@ class SalesBot:
             return NOTHING
         try:
             results = await self.attend(message.key, wait=None, arrived=message)
-        except LockTimeout:  # another holder answers it; make sure somebody does
+        except (LockTimeout, TurnFailed):  # another holder, or a retry, answers it
             self.retry_later(message)
             return NOTHING
         return results.get(message.message_id, NOTHING)
@@ -129,6 +143,9 @@ class SalesBot:
         try:
             results = await self.attend(message.key, wait=0, arrived=message)
         except LockTimeout:
+            self.retry_later(message)
+            return NOTHING
+        except TurnFailed:  # logged where it failed
             self.retry_later(message)
             return NOTHING
         except Exception:
@@ -220,6 +237,8 @@ class SalesBot:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _run_dialogue(self, message: InboundMessage) -> Handled:
+        """Answer one message; raises `TurnFailed` if our own parts failed (unless the
+        conversation's turn has failed `ATTEMPTS_BEFORE_APOLOGY` times: then the apology answers)."""
         key = message.key
         session: Session | None = None
         record: LeadRecord | None = None
@@ -247,11 +266,19 @@ class SalesBot:
                 raise
             stage = "session"
             await self.sessions.save(session)
+            self._unsafe_turns.pop(key, None)
             await self._notify(record)
             return Handled(list(reply.messages), record, reply)
-        except Exception:
+        except Exception as exc:
             metrics.ERRORS.labels(stage).inc()
             log.exception("pipeline.failed", stage=stage, message_id=message.message_id)
+            # Our own parts failed (session store, database, understanding), maybe before the lead
+            # was stored: a retry can still answer properly. The apology is for the responder.
+            if stage != "respond":
+                tries = self._unsafe_turns[key] = self._unsafe_turns.get(key, 0) + 1
+                if tries < ATTEMPTS_BEFORE_APOLOGY:
+                    raise TurnFailed(stage) from exc
+            self._unsafe_turns.pop(key, None)
             language = (session.language if session else None) or self.engine.settings.default_language
             return Handled([OutboundMessage(say("apology", language))], record, None)
 
