@@ -65,6 +65,10 @@ async def _running(app: FastAPI, settings: Settings, outbox: ChannelOutbox) -> A
     for channel in app.state.channels:
         outbox.register(channel)
         await channel.start()
+    # Before any worker runs: a turn needs the vectors warm-up computes, and waiting for them on
+    # the event loop froze every socket and let conversation locks expire (pending messages of a
+    # restarted server were being answered while the vectors were still being computed).
+    await asyncio.to_thread(runtime.kb.warm_up)
     stop = asyncio.Event()
     interval = settings.services.recovery_interval_seconds
     tasks = [
@@ -72,7 +76,6 @@ async def _running(app: FastAPI, settings: Settings, outbox: ChannelOutbox) -> A
         asyncio.create_task(runtime.crm_outbox.run(runtime.board, stop), name="crm-relay"),
         asyncio.create_task(recover_pending(runtime, interval, stop), name="recovery"),
     ]
-    await asyncio.to_thread(runtime.kb.warm_up)
     names = [channel.name for channel in app.state.channels]
     log.info("serve.ready", channels=names, url=f"http://{settings.host}:{settings.port}/")
     try:
