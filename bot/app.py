@@ -25,7 +25,7 @@ import structlog
 from bot import metrics
 from bot.drafts import DraftRelay
 from bot.engine import DialogueEngine
-from bot.errors import LockTimeout
+from bot.errors import LeaseLost, LockTimeout
 from bot.model import ConversationKey, InboundMessage, OutboundMessage
 from bot.ports import LeadListener, Lease, Outbox, Queue, SessionStore, Storage
 from bot.records import LeadRecord, TranscriptLine
@@ -102,7 +102,7 @@ class SalesBot:
             return NOTHING
         try:
             results = await self.attend(message.key, wait=None, arrived=message)
-        except (LockTimeout, TurnFailed):  # another holder, or a retry, answers it
+        except (LockTimeout, LeaseLost, TurnFailed):  # another holder, or a retry, answers it
             self.retry_later(message)
             return NOTHING
         return results.get(message.message_id, NOTHING)
@@ -142,7 +142,7 @@ class SalesBot:
         """
         try:
             results = await self.attend(message.key, wait=0, arrived=message)
-        except LockTimeout:
+        except (LockTimeout, LeaseLost):
             self.retry_later(message)
             return NOTHING
         except TurnFailed:  # logged where it failed
@@ -186,16 +186,16 @@ class SalesBot:
             for message in batch:
                 if not lease.held:  # stalled past the lock's TTL: the next holder goes on
                     return
-                results[message.message_id] = await self._answer(message)
+                results[message.message_id] = await self._answer(message, lease)
 
-    async def _answer(self, message: InboundMessage) -> Handled:
+    async def _answer(self, message: InboundMessage, lease: Lease) -> Handled:
         started = time.monotonic()
         stored = await self.storage.replies_to(message.key, message.message_id)
         if stored:  # answered before a crash but maybe not sent: the same lines, the same keys
             handled = Handled([OutboundMessage(line.text) for line in stored], None, None)
         else:
             await self._show_typing(message)
-            handled = await self._run_dialogue(message)
+            handled = await self._run_dialogue(message, lease)
             stored = await self.storage.record_replies(message.key, message.message_id, handled.replies)
         await self._deliver(message, stored, handled.replies)
         await self.storage.mark_handled(message.key, message.message_id)
@@ -236,7 +236,7 @@ class SalesBot:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def _run_dialogue(self, message: InboundMessage) -> Handled:
+    async def _run_dialogue(self, message: InboundMessage, lease: Lease) -> Handled:
         """Answer one message; raises `TurnFailed` if our own parts failed (unless the
         conversation's turn has failed `ATTEMPTS_BEFORE_APOLOGY` times: then the apology answers)."""
         key = message.key
@@ -247,28 +247,37 @@ class SalesBot:
             session = await restored_session(self.sessions, self.storage, message)
             if session.handoff:  # a person owns this conversation; the bot stays quiet
                 session.add_turn("customer", message.text)
+                await _still_ours(lease)
                 await self.sessions.save(session)
                 return Handled([], await self.storage.lead_for(key), None)
             stage = "understand"
             understood = self.engine.understand(message, session)
             try:
                 stage = "lead"
+                await _still_ours(lease)
                 record = await self.storage.save_lead(key, session.lead)
                 stage = "respond"
                 drafts = DraftRelay(self.outbox, key, f"{message.message_id}#draft")
                 reply = await self.engine.respond(understood, session, drafts)
                 if not reply.lead.is_empty():  # what the responder learned is stored before the reply goes
+                    await _still_ours(lease)
                     record = await self.storage.save_lead(key, session.lead)
-            except Exception:
+            except Exception as exc:
                 # The next turn saves its lead from this session: without it, a failed
                 # turn's email would be overwritten by the next turn's lead.
-                await self.sessions.save(session)
+                if not isinstance(exc, LeaseLost) and await lease.confirm():
+                    await self.sessions.save(session)
                 raise
             stage = "session"
+            await _still_ours(lease)
             await self.sessions.save(session)
             self._unsafe_turns.pop(key, None)
             await self._notify(record)
             return Handled(list(reply.messages), record, reply)
+        except LeaseLost:
+            metrics.ERRORS.labels("lease").inc()
+            log.warning("pipeline.lease_lost", stage=stage, message_id=message.message_id)
+            raise
         except Exception as exc:
             metrics.ERRORS.labels(stage).inc()
             log.exception("pipeline.failed", stage=stage, message_id=message.message_id)
@@ -314,6 +323,12 @@ class SalesBot:
                 # adapters own their retries.
                 metrics.ERRORS.labels("send").inc()
                 log.exception("reply.send_failed", message_id=message.message_id, reply_id=line.message_id)
+
+
+async def _still_ours(lease: Lease) -> None:
+    """Stop the turn before a durable write if the conversation's lock expired while it ran."""
+    if not await lease.confirm():
+        raise LeaseLost()
 
 
 def _as_arrived(stored: InboundMessage, arrived: InboundMessage) -> InboundMessage:

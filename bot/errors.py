@@ -18,3 +18,10 @@ class LockTimeout(Exception):
 
     def __str__(self) -> str:
         return f"lock for conversation {self.conversation!r} not acquired within {self.waited:g}s"
+
+
+class LeaseLost(Exception):
+    """The conversation's lock expired while its holder worked (it stalled past the TTL).
+
+    The turn stops before writing: the holder that took the conversation over answers it.
+    """
