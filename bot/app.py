@@ -85,7 +85,7 @@ class SalesBot:
         self.lead_listeners = lead_listeners or []
         self._retries: dict[ConversationKey, asyncio.Task[None]] = {}
         self._failures: dict[ConversationKey, int] = {}
-        self._unsafe_turns: dict[ConversationKey, int] = {}  # turns failed before their lead was stored
+        self._unsafe_turns: dict[ConversationKey, int] = {}  # turns failed in our own parts, in a row
 
     async def submit(self, message: InboundMessage) -> bool:
         """Store and queue a customer message; False for a redelivery. Returns only once it is stored."""
@@ -142,10 +142,7 @@ class SalesBot:
         """
         try:
             results = await self.attend(message.key, wait=0, arrived=message)
-        except (LockTimeout, LeaseLost):
-            self.retry_later(message)
-            return NOTHING
-        except TurnFailed:  # logged where it failed
+        except (LockTimeout, LeaseLost, TurnFailed):  # failures are logged where they happened
             self.retry_later(message)
             return NOTHING
         except Exception:
