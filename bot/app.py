@@ -7,7 +7,11 @@ of the conversation, oldest seq first, whichever process stored it: load the ses
 CRM outbox → store the replies (all or none) → send them with stable idempotency keys
 → mark the message handled. A crash anywhere leaves the message pending; whoever holds
 the lock next answers it, and replies stored before the crash are sent again under the
-same keys instead of being written anew.
+same keys instead of being written anew. So does a failure of our own parts (the session
+store, the database, understanding): the message is tried again rather than answered with
+the apology, which would close it with what it told the lead possibly lost. The apology
+answers a responder that fails once the lead is stored, and a message that keeps failing
+(`ATTEMPTS_BEFORE_APOLOGY`).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import structlog
 from bot import metrics
 from bot.drafts import DraftRelay
 from bot.engine import DialogueEngine
-from bot.errors import LockTimeout
+from bot.errors import LeaseLost, LockTimeout
 from bot.events import turn_events
 from bot.model import ConversationKey, InboundMessage, OutboundMessage
 from bot.ports import EventListener, LeadListener, Lease, Outbox, Queue, SessionStore, Storage
@@ -38,6 +42,15 @@ log = structlog.get_logger(__name__)
 # holder answers its new messages itself; these retries cover a holder that died, whose lock
 # frees itself within the lock TTL.
 RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0)
+# Tries of a conversation whose turn fails in our own parts, before the customer gets the
+# apology instead: enough to outlast a stalled process or a reconnecting pool (~10 s of
+# retries), few enough that a part that stays broken still lets the customer hear back.
+ATTEMPTS_BEFORE_APOLOGY = len(RETRY_DELAYS)
+
+
+class TurnFailed(Exception):
+    """A turn failed in our own parts (maybe before its lead was stored): the message stays
+    pending for a retry instead of being closed with the apology."""
 
 
 @dataclass(slots=True)
@@ -75,6 +88,7 @@ class SalesBot:
         self.event_listeners = event_listeners or []
         self._retries: dict[ConversationKey, asyncio.Task[None]] = {}
         self._failures: dict[ConversationKey, int] = {}
+        self._unsafe_turns: dict[ConversationKey, int] = {}  # turns failed in our own parts, in a row
 
     async def submit(self, message: InboundMessage) -> bool:
         """Store and queue a customer message; False for a redelivery. Returns only once it is stored."""
@@ -91,7 +105,7 @@ class SalesBot:
             return NOTHING
         try:
             results = await self.attend(message.key, wait=None, arrived=message)
-        except LockTimeout:  # another holder answers it; make sure somebody does
+        except (LockTimeout, LeaseLost, TurnFailed):  # another holder, or a retry, answers it
             self.retry_later(message)
             return NOTHING
         return results.get(message.message_id, NOTHING)
@@ -131,7 +145,7 @@ class SalesBot:
         """
         try:
             results = await self.attend(message.key, wait=0, arrived=message)
-        except LockTimeout:
+        except (LockTimeout, LeaseLost, TurnFailed):  # failures are logged where they happened
             self.retry_later(message)
             return NOTHING
         except Exception:
@@ -172,16 +186,16 @@ class SalesBot:
             for message in batch:
                 if not lease.held:  # stalled past the lock's TTL: the next holder goes on
                     return
-                results[message.message_id] = await self._answer(message)
+                results[message.message_id] = await self._answer(message, lease)
 
-    async def _answer(self, message: InboundMessage) -> Handled:
+    async def _answer(self, message: InboundMessage, lease: Lease) -> Handled:
         started = time.monotonic()
         stored = await self.storage.replies_to(message.key, message.message_id)
         if stored:  # answered before a crash but maybe not sent: the same lines, the same keys
             handled = Handled([OutboundMessage(line.text) for line in stored], None, None)
         else:
             await self._show_typing(message)
-            handled = await self._run_dialogue(message)
+            handled = await self._run_dialogue(message, lease)
             stored = await self.storage.record_replies(message.key, message.message_id, handled.replies)
         await self._deliver(message, stored, handled.replies)
         await self.storage.mark_handled(message.key, message.message_id)
@@ -222,7 +236,9 @@ class SalesBot:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def _run_dialogue(self, message: InboundMessage) -> Handled:
+    async def _run_dialogue(self, message: InboundMessage, lease: Lease) -> Handled:
+        """Answer one message; raises `TurnFailed` if our own parts failed (unless the
+        conversation's turn has failed `ATTEMPTS_BEFORE_APOLOGY` times: then the apology answers)."""
         key = message.key
         session: Session | None = None
         record: LeadRecord | None = None
@@ -231,31 +247,48 @@ class SalesBot:
             session = await restored_session(self.sessions, self.storage, message)
             if session.handoff:  # a person owns this conversation; the bot stays quiet
                 session.add_turn("customer", message.text)
+                await _still_ours(lease)
                 await self.sessions.save(session)
                 return Handled([], await self.storage.lead_for(key), None)
             stage = "understand"
             understood = self.engine.understand(message, session)
             try:
                 stage = "lead"
+                await _still_ours(lease)
                 record = await self.storage.save_lead(key, session.lead)
                 stage = "respond"
                 drafts = DraftRelay(self.outbox, key, f"{message.message_id}#draft")
                 reply = await self.engine.respond(understood, session, drafts)
                 if not reply.lead.is_empty():  # what the responder learned is stored before the reply goes
+                    await _still_ours(lease)
                     record = await self.storage.save_lead(key, session.lead)
-            except Exception:
+            except Exception as exc:
                 # The next turn saves its lead from this session: without it, a failed
                 # turn's email would be overwritten by the next turn's lead.
-                await self.sessions.save(session)
+                if not isinstance(exc, LeaseLost) and await lease.confirm():
+                    await self.sessions.save(session)
                 raise
             stage = "session"
+            await _still_ours(lease)
             await self.sessions.save(session)
+            self._unsafe_turns.pop(key, None)
             await self._notify(record)
             await self._note(record, understood.message, reply)
             return Handled(list(reply.messages), record, reply)
-        except Exception:
+        except LeaseLost:
+            metrics.ERRORS.labels("lease").inc()
+            log.warning("pipeline.lease_lost", stage=stage, message_id=message.message_id)
+            raise
+        except Exception as exc:
             metrics.ERRORS.labels(stage).inc()
             log.exception("pipeline.failed", stage=stage, message_id=message.message_id)
+            # Our own parts failed (session store, database, understanding), maybe before the lead
+            # was stored: a retry can still answer properly. The apology is for the responder.
+            if stage != "respond":
+                tries = self._unsafe_turns[key] = self._unsafe_turns.get(key, 0) + 1
+                if tries < ATTEMPTS_BEFORE_APOLOGY:
+                    raise TurnFailed(stage) from exc
+            self._unsafe_turns.pop(key, None)
             language = (session.language if session else None) or self.engine.settings.default_language
             return Handled([OutboundMessage(say("apology", language))], record, None)
 
@@ -301,6 +334,12 @@ class SalesBot:
                 # adapters own their retries.
                 metrics.ERRORS.labels("send").inc()
                 log.exception("reply.send_failed", message_id=message.message_id, reply_id=line.message_id)
+
+
+async def _still_ours(lease: Lease) -> None:
+    """Stop the turn before a durable write if the conversation's lock expired while it ran."""
+    if not await lease.confirm():
+        raise LeaseLost()
 
 
 def _as_arrived(stored: InboundMessage, arrived: InboundMessage) -> InboundMessage:

@@ -33,3 +33,10 @@ class RetryAfter(Exception):
 
     def __str__(self) -> str:
         return f"{self.service} asked to retry after {self.delay:g}s"
+
+
+class LeaseLost(Exception):
+    """The conversation's lock expired while its holder worked (it stalled past the TTL).
+
+    The turn stops before writing: the holder that took the conversation over answers it.
+    """

@@ -30,6 +30,12 @@ class Lease(Protocol):
         on the conversation then, another holder may have it."""
         ...
 
+    async def confirm(self) -> bool:
+        """Renew the lock now and say whether it is still ours. Called right before a turn's
+        durable writes: a holder that stalled past the TTL (a loaded machine) must not write
+        its older lead and session over those of the holder that took the conversation over."""
+        ...
+
 
 class SessionStore(Protocol):
     """Conversation state, the per-conversation lock and the dedup fast path."""

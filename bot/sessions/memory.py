@@ -33,6 +33,9 @@ class _Held:
 
     held = True
 
+    async def confirm(self) -> bool:
+        return True
+
 
 _HELD = _Held()
 

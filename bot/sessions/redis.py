@@ -65,6 +65,19 @@ class _RenewedLease:
             except (RedisError, OSError, LockError) as exc:
                 log.warning("lock renewal failed, retrying: %r", exc)
 
+    async def confirm(self) -> bool:
+        """Renew now: True if the lock is still ours for another TTL."""
+        if self._lost:
+            return False
+        try:
+            await self._lock.reacquire()
+        except LockNotOwnedError:  # expired while we stalled, maybe taken by another holder
+            self._lost = True
+        except (RedisError, OSError, LockError) as exc:
+            # Cannot tell: the write goes ahead as it would have; the renewal task keeps trying.
+            log.warning("lock confirmation failed: %r", exc)
+        return not self._lost
+
     async def stop(self) -> None:
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

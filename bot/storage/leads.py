@@ -28,29 +28,27 @@ class LeadTable:
         """Insert or update the conversation's lead; the stage is kept, and fields the new
         state leaves empty keep their stored values.
 
-        Saving an unchanged lead leaves `updated_at` alone, so the CRM outbox
-        sees the same state and does not enqueue it again.
+        One transaction under the row's lock: two holders saving at once (a lock lost to a
+        stall) are applied one after the other, each merged over what the other stored, so
+        neither drops a field only the other knew. Saving an unchanged lead leaves
+        `updated_at` alone, so the CRM outbox sees the same state and does not enqueue it again.
         """
-        stored = await self.lead_for(key)
-        if stored is not None:  # never overwrite a field with nothing (a session lost with its process)
-            lead = lead.filled_from(stored.lead)
         now = utcnow()
-        insert = insert_for(self.dialect, LeadRow).values(
-            key=key.as_str(),
-            data=_dump(lead),
-            score=lead.score,
-            hot=lead.hot,
-            stage=STAGES[0],
-            created_at=now,
-            updated_at=now,
-        )
-        changed = {name: insert.excluded[name] for name in ("data", "score", "hot", "updated_at")}
-        upsert = insert.on_conflict_do_update(
-            index_elements=[LeadRow.key], set_=changed, where=LeadRow.data != insert.excluded.data
-        )
+        # Creating the row first (a no-op when it exists) gives every saver a row to lock: on
+        # PostgreSQL a racing insert waits for the first one's commit; on SQLite the write
+        # statement takes the database's write lock for the rest of the transaction.
+        create = insert_for(self.dialect, LeadRow).values(
+            key=key.as_str(), data=_dump(lead), score=lead.score, hot=lead.hot,
+            stage=STAGES[0], created_at=now, updated_at=now,
+        ).on_conflict_do_nothing(index_elements=[LeadRow.key])
         async with self._sessions.begin() as session:
-            await session.execute(upsert)
-            row = (await session.scalars(select(LeadRow).where(LeadRow.key == key.as_str()))).one()
+            await session.execute(create)
+            locked = select(LeadRow).where(LeadRow.key == key.as_str()).with_for_update()
+            row = (await session.scalars(locked)).one()
+            # Never overwrite a field with nothing (a session lost with its process).
+            merged = _dump(lead.filled_from(lead_from_json(json.loads(row.data))))
+            if merged != row.data:
+                row.data, row.score, row.hot, row.updated_at = merged, lead.score, lead.hot, now
         return _record(row)
 
     async def get_lead(self, lead_id: int) -> LeadRecord | None:

@@ -66,6 +66,10 @@ async def _running(app: FastAPI, settings: Settings, outbox: ChannelOutbox) -> A
     for channel in app.state.channels:
         outbox.register(channel)
         await channel.start()
+    # Before any worker runs: a turn needs the vectors warm-up computes, and waiting for them on
+    # the event loop froze every socket and let conversation locks expire (pending messages of a
+    # restarted server were being answered while the vectors were still being computed).
+    await asyncio.to_thread(runtime.kb.warm_up)
     stop = asyncio.Event()
     interval = settings.services.recovery_interval_seconds
     tasks = [
@@ -76,7 +80,6 @@ async def _running(app: FastAPI, settings: Settings, outbox: ChannelOutbox) -> A
     if runtime.trello is not None and runtime.trello.register:
         register = keep_webhook(runtime.trello, stop, max_delay=settings.trello.retry_max_seconds)
         tasks.append(asyncio.create_task(register, name="trello-webhook"))
-    await asyncio.to_thread(runtime.kb.warm_up)
     names = [channel.name for channel in app.state.channels]
     log.info("serve.ready", channels=names, url=f"http://{settings.host}:{settings.port}/")
     try:

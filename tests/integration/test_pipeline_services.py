@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,10 +23,14 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.app import SalesBot
-from bot.model import ConversationKey, InboundMessage
+from bot.engine import DialogueEngine
+from bot.model import ConversationKey, InboundMessage, OutboundMessage
+from bot.ports import Responder
+from bot.queue import InProcessQueue
 from bot.sessions.redis import RedisSessionStore
 from bot.storage import SqlStorage
 from bot.testing import Conversation, MemoryOutbox
+from bot.turn import Reply, TurnContext
 from config.wiring import Runtime, build_runtime
 from knowledge_base.catalog import CsvCatalog
 from knowledge_base.demo import DEMO_KB_DIR
@@ -230,6 +234,56 @@ async def test_a_dead_holders_lock_delays_only_its_conversation_and_occupies_no_
         workers.cancel()
         await bot.stop()
     assert [m.text for m in outbox.sent[locked]] == [m.text for m in outbox.sent[free]]  # a real answer, no apology
+
+
+class StallingResponder:
+    """Echoes. On its first call its process stalls past the conversation lock's TTL and, meanwhile,
+    the other server takes the conversation over (`successor`), as happens on a loaded machine."""
+
+    def __init__(self, redis: Redis, lock: str, successor: Callable[[], Awaitable[object]]) -> None:
+        self.redis, self.lock, self.successor = redis, lock, successor
+        self.stalled = False
+
+    async def respond(self, turn: TurnContext) -> Reply:
+        if not self.stalled:
+            self.stalled = True
+            await self.redis.delete(self.lock)  # the TTL ran out while no renewal could run
+            await self.successor()
+        return Reply((OutboundMessage(f"echo: {turn.message.text}"),), "echo")
+
+
+class Echo:
+    async def respond(self, turn: TurnContext) -> Reply:
+        return Reply((OutboundMessage(f"echo: {turn.message.text}"),), "echo")
+
+
+async def test_a_holder_that_stalled_past_its_lock_writes_nothing_over_its_successor(
+    deployment: Deployment,
+) -> None:
+    # Regression (durability scenario, two servers on a loaded machine): the stalled holder went on
+    # to save its older session; the next turn took the session's quantity over the stored newer one.
+    key = new_key("stale")
+    lock = f"{deployment.prefix}:lock:{key.as_str()}"
+
+    def bot(side: Server, responder: Responder) -> SalesBot:
+        return SalesBot(
+            sessions=RedisSessionStore(side.redis, prefix=deployment.prefix), storage=side.storage,
+            engine=DialogueEngine(responder, CATALOG), outbox=MemoryOutbox(), queue=InProcessQueue(),
+        )
+
+    successor = bot(deployment.b, Echo())
+    stalled = bot(deployment.a, StallingResponder(
+        deployment.a.redis, lock, lambda: successor.handle(InboundMessage(key, "m2", "Actually make it 40"))
+    ))
+    try:
+        await stalled.handle(InboundMessage(key, "m1", "How much are 25 Panel Slim 60x60?"))
+        await successor.handle(InboundMessage(key, "m3", "Thanks!"))
+    finally:
+        await stalled.stop()
+    record = await deployment.b.storage.lead_for(key)
+    assert record is not None and record.lead.quantity == 40
+    replies = [line.message_id for line in await deployment.b.storage.transcript(key) if line.direction == "out"]
+    assert replies == ["m1#r0", "m2#r0", "m3#r0"]  # each message answered once
 
 
 async def test_a_burst_beyond_the_redis_pool_waits_for_a_connection_instead_of_failing() -> None:

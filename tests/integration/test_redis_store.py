@@ -212,6 +212,15 @@ async def test_a_lock_taken_over_is_reported_lost_and_not_released_by_the_old_ho
     assert slow.locks_lost == 1
 
 
+async def test_a_holder_is_confirmed_only_while_the_lock_is_still_its_own(client: Redis, prefix: str) -> None:
+    holder = store(client, prefix, lock_ttl_ms=300)
+    async with holder.lock(KEY) as lease:
+        assert await lease.confirm()
+        await client.delete(lock_key(prefix))  # its process stalled past the TTL: the key ran out
+        assert not await lease.confirm()
+        assert not lease.held
+
+
 async def test_cross_process_lock_has_no_lost_updates(client: Redis, prefix: str) -> None:
     count, workers = 40, 2
     env = {**os.environ, "PYTHONPATH": str(REPO)}

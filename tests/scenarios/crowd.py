@@ -76,20 +76,27 @@ class Server:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/webchat/ws"
 
-    async def start(self, within: float = 120) -> None:
+    async def start(self, within: float = 600) -> None:
+        """Start and wait until healthy. `within` is a bound: a first start embeds the catalog and
+        intent examples, which takes minutes on a machine whose cores are busy."""
         with self.log.open("ab") as log:
             self.proc = await asyncio.create_subprocess_exec(
                 SALESBOT, "--data-dir", str(self.data_dir), "serve", "--port", str(self.port),
                 env=self.env, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=log,
             )
-        async with httpx.AsyncClient() as client, asyncio.timeout(within):
-            while True:
-                if self.proc.returncode is not None:
-                    raise RuntimeError(f"salesbot serve exited with {self.proc.returncode}; see {self.log}")
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get(f"http://127.0.0.1:{self.port}/healthz")).status_code == 200:
-                        return
-                await asyncio.sleep(0.2)
+        try:
+            async with httpx.AsyncClient() as client, asyncio.timeout(within):
+                while True:
+                    if self.proc.returncode is not None:
+                        raise RuntimeError(f"salesbot serve exited with {self.proc.returncode}; see {self.log}")
+                    with contextlib.suppress(httpx.HTTPError):
+                        if (await client.get(f"http://127.0.0.1:{self.port}/healthz")).status_code == 200:
+                            return
+                    await asyncio.sleep(0.2)
+        except BaseException:  # never leave a server behind that nobody will stop
+            if self.proc.returncode is None:
+                await self.kill()
+            raise
 
     async def kill(self) -> None:
         assert self.proc is not None

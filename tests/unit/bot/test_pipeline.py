@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bot.app import SalesBot
+from bot.app import ATTEMPTS_BEFORE_APOLOGY, SalesBot
 from bot.engine import DialogueEngine
 from bot.model import ConversationKey, InboundMessage, OutboundMessage
 from bot.ports import LeadListener, Outbox, Responder
 from bot.queue import InProcessQueue
 from bot.records import LeadRecord
 from bot.responders.phrases import say
+from bot.session import Session
 from bot.sessions.memory import MemorySessionStore
 from bot.storage import SqlStorage
 from bot.testing import MemoryOutbox
@@ -201,6 +202,62 @@ async def test_what_was_learned_in_a_failed_turn_survives_the_next_turn(parts: P
     assert [t.text for t in history if t.role == "customer"] == [
         "Please write to jane@acme.example", "We need Downlight Round 25"
     ]
+
+
+class SessionsFailingFirst(MemorySessionStore):
+    """A session store unreachable for its first `failures` loads (Redis restarting, a stalled pool)."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures = failures
+
+    async def load(self, key: ConversationKey) -> Session:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("session store unreachable")
+        return await super().load(key)
+
+
+async def answer_through_the_queue(parts: Parts, bot: SalesBot, messages: list[InboundMessage]) -> None:
+    """Submit `messages` to a running worker and wait (a bound, not a speed check) until none is pending."""
+    worker = asyncio.create_task(parts.queue.run(bot.process))
+    try:
+        for m in messages:
+            assert await bot.submit(m) is True
+        async with asyncio.timeout(60):
+            while await parts.storage.pending_conversations(limit=1):  # noqa: ASYNC110 - retries are timers
+                await asyncio.sleep(0.05)
+    finally:
+        worker.cancel()
+        with suppress(asyncio.CancelledError):
+            await worker
+        await bot.stop()
+
+
+async def test_a_turn_whose_session_cannot_be_loaded_is_retried_and_keeps_its_quantity(parts: Parts) -> None:
+    # Regression (durability scenario, PostgreSQL + Redis on a loaded machine): a turn that failed
+    # before its lead was stored was answered with the apology and marked handled, so the quantity
+    # the customer gave was never stored and an apology stood where the answer should be.
+    parts.sessions = SessionsFailingFirst(failures=2)
+    outbox = MemoryOutbox()
+    bot = parts.bot(outbox=outbox)
+    texts = ["How much are 25 Panel Slim 60x60?", "Please write to jane@acme.example"]
+    await answer_through_the_queue(parts, bot, [InboundMessage(key(), f"m{n}", t) for n, t in enumerate(texts)])
+
+    assert [m.text for m in outbox.sent[key()]] == [f"echo: {t}" for t in texts]
+    transcript = await lines(parts, key())
+    assert [text for d, text in transcript if d == "out"] == [f"echo: {t}" for t in texts]  # no apology
+    record = await parts.storage.lead_for(key())
+    assert record is not None and (record.lead.quantity, record.lead.email) == (25, "jane@acme.example")
+
+
+async def test_a_turn_that_keeps_failing_is_answered_with_the_apology_in_the_end(parts: Parts) -> None:
+    parts.sessions = SessionsFailingFirst(failures=ATTEMPTS_BEFORE_APOLOGY)
+    outbox = MemoryOutbox()
+    bot = parts.bot(outbox=outbox)
+    await answer_through_the_queue(parts, bot, [InboundMessage(key(), "m1", "Hello")])
+
+    assert [m.text for m in outbox.sent[key()]] == [say("apology", "en")]
 
 
 async def test_a_failing_channel_keeps_the_reply_in_the_transcript(parts: Parts) -> None:

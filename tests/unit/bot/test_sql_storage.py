@@ -414,6 +414,22 @@ async def test_a_lead_saved_with_fewer_fields_keeps_the_stored_ones(storage: Sql
     assert (record.lead.name, record.lead.email, record.lead.quantity) == ("Jane Doe", "jane@acme.example", 40)
 
 
+async def test_concurrent_saves_of_one_lead_each_with_one_field_keep_both(storage: SqlStorage) -> None:
+    # Regression: save_lead read the stored lead, then upserted its merge in a second step, so of
+    # two holders saving at once (a conversation lock lost to a stall) the later write dropped the
+    # field only the earlier one had: a lead lost the quantity the customer gave.
+    keys = [key(n) for n in range(8)]
+    await asyncio.gather(*(storage.save_lead(k, Lead(name="Jane Doe")) for k in keys[4:]))  # an update, too
+    await asyncio.gather(*(
+        save for k in keys
+        for save in (storage.save_lead(k, Lead(quantity=25)), storage.save_lead(k, Lead(email="jane@acme.example")))
+    ))
+
+    for k in keys:
+        record = await storage.lead_for(k)
+        assert record is not None and (record.lead.quantity, record.lead.email) == (25, "jane@acme.example"), k
+
+
 async def test_upgrading_an_older_database_leaves_only_unanswered_messages_pending(tmp_path: Path) -> None:
     from bot.storage import migrate
 
