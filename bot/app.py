@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 import structlog
@@ -23,7 +24,7 @@ from bot.drafts import DraftRelay
 from bot.engine import DialogueEngine
 from bot.errors import LockTimeout
 from bot.model import ConversationKey, InboundMessage, OutboundMessage
-from bot.ports import LeadListener, Lease, Outbox, Queue, SessionStore, Storage
+from bot.ports import LeadListener, Lease, Outbox, Queue, SalesTeam, SessionStore, Storage
 from bot.records import LeadRecord, TranscriptLine
 from bot.responders.phrases import say
 from bot.restore import restored_session
@@ -63,6 +64,7 @@ class SalesBot:
         outbox: Outbox,
         queue: Queue,
         lead_listeners: list[LeadListener] | None = None,
+        team: SalesTeam | None = None,
     ) -> None:
         self.sessions = sessions
         self.storage = storage
@@ -70,6 +72,7 @@ class SalesBot:
         self.outbox = outbox
         self.queue = queue
         self.lead_listeners = lead_listeners or []
+        self.team = team  # the sales team's channel: alerts, and conversations a person took over
         self._retries: dict[ConversationKey, asyncio.Task[None]] = {}
         self._failures: dict[ConversationKey, int] = {}
 
@@ -229,7 +232,10 @@ class SalesBot:
             if session.handoff:  # a person owns this conversation; the bot stays quiet
                 session.add_turn("customer", message.text)
                 await self.sessions.save(session)
-                return Handled([], await self.storage.lead_for(key), None)
+                record = await self.storage.lead_for(key)
+                if self.team is not None and record is not None:
+                    await self._tell_team(self.team.customer_wrote, record)
+                return Handled([], record, None)
             stage = "understand"
             understood = self.engine.understand(message, session)
             try:
@@ -248,6 +254,8 @@ class SalesBot:
             stage = "session"
             await self.sessions.save(session)
             await self._notify(record)
+            if reply.wants_human and self.team is not None:
+                await self._tell_team(self.team.person_requested, record)
             return Handled(list(reply.messages), record, reply)
         except Exception:
             metrics.ERRORS.labels(stage).inc()
@@ -270,6 +278,14 @@ class SalesBot:
             except Exception:
                 metrics.ERRORS.labels("crm").inc()
                 log.exception("lead.listener_failed", lead_id=record.id)
+
+    async def _tell_team(self, tell: Callable[[LeadRecord], Awaitable[None]], record: LeadRecord) -> None:
+        """The team's channel records what is due; its failure never costs the customer's reply."""
+        try:
+            await tell(record)
+        except Exception:
+            metrics.ERRORS.labels("team").inc()
+            log.exception("team.notify_failed", lead_id=record.id)
 
     async def _deliver(
         self, message: InboundMessage, lines: list[TranscriptLine], replies: list[OutboundMessage]
