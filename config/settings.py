@@ -22,6 +22,7 @@ from pydantic_settings import (
 
 from bot.scoring import ScoringRules
 from channels.email.settings import EmailSettings
+from channels.slack.settings import SlackSettings
 from channels.telegram.settings import TelegramSettings
 from channels.twilio.settings import TwilioSettings
 
@@ -148,6 +149,8 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr | None = _env("TWILIO_AUTH_TOKEN")
     twilio_from_number: str | None = _env("TWILIO_FROM_NUMBER")
     twilio_whatsapp_from: str | None = _env("TWILIO_WHATSAPP_FROM")
+    slack_bot_token: SecretStr | None = _env("SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = _env("SLACK_SIGNING_SECRET")
 
     scoring: ScoringRules = ScoringRules()  # BANT weights and the hot-lead rule (bot/scoring.py)
     retrieval: RetrievalSettings = RetrievalSettings()
@@ -155,6 +158,7 @@ class Settings(BaseSettings):
     telegram: TelegramSettings = TelegramSettings()
     twilio: TwilioSettings = TwilioSettings()
     email: EmailSettings = EmailSettings()
+    slack: SlackSettings = SlackSettings()
     services: ServiceSettings = ServiceSettings()
     http: HttpLimits = HttpLimits()
     llm: LLMSettings = LLMSettings()
