@@ -10,6 +10,7 @@ Customers never write on Slack, so this channel has no conversations of its own 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -33,6 +34,7 @@ log = structlog.get_logger(__name__)
 MAX_BODY = 1 << 20  # Slack's payloads are a few KB; anything near this is not Slack
 TIMESTAMP = "X-Slack-Request-Timestamp"
 SIGNATURE = "X-Slack-Signature"
+_STAMP = re.compile(r"[0-9]{1,12}")
 
 
 class SlackChannel(Channel):
@@ -117,9 +119,14 @@ class SlackChannel(Channel):
         body = await request.body()
         if len(body) > MAX_BODY:
             return Response(status_code=413)
+        try:
+            body.decode("utf-8")  # slack_sdk signs text: a body that is none is not Slack's
+        except UnicodeDecodeError:
+            return Response(status_code=400)
         timestamp, signature = request.headers.get(TIMESTAMP, ""), request.headers.get(SIGNATURE, "")
-        # slack_sdk's check: HMAC-SHA256 of "v0:{timestamp}:{body}", and a timestamp within 5 minutes.
-        if not self.verifier.is_valid(body, timestamp, signature):
+        # slack_sdk's check: HMAC-SHA256 of "v0:{timestamp}:{body}", and a timestamp within 5 minutes
+        # (which it reads with int(): anything but digits is refused here first).
+        if not _STAMP.fullmatch(timestamp) or not self.verifier.is_valid(body, timestamp, signature):
             client = request.client.host if request.client else "?"
             log.warning("slack.refused", reason="bad or stale signature", client=client)
             return Response(status_code=401)

@@ -63,6 +63,7 @@ class FakeSlack(FakeServer):
         self.messages: list[Posted] = []
         self.refused = 0  # calls answered with 429 or 503
         self._failures: list[tuple[int, float | None]] = []
+        self.limiting: float | None = None  # while set, every call gets 429 with this Retry-After
         self._ts = itertools.count(1)
         self.app.router.add_post("/api/{method}", self._handle)
 
@@ -97,8 +98,8 @@ class FakeSlack(FakeServer):
         try:
             if request.headers.get("Authorization") != f"Bearer {TOKEN}":
                 return web.json_response({"ok": False, "error": "invalid_auth"})
-            if self._failures:
-                status, retry_after = self._failures.pop(0)
+            if self._failures or self.limiting is not None:
+                status, retry_after = self._failures.pop(0) if self._failures else (429, self.limiting)
                 self.refused += 1
                 headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else {}
                 error = "ratelimited" if status == 429 else "service_unavailable"

@@ -222,3 +222,90 @@ def app_channels(runtime: Runtime) -> list[Any]:
 async def _taken_over(runtime: Runtime, lead_id: int, who: str | None) -> bool:
     record = await runtime.storage.get_lead(lead_id)
     return record is not None and record.taken_over_by == who
+
+
+async def test_forged_stale_and_malformed_requests_are_refused_and_the_server_goes_on(data_dir: Path) -> None:
+    slack = FakeSlack()
+    await slack.start()
+    try:
+        async with serve(data_dir, slack) as (url, _), httpx.AsyncClient(base_url=url) as client:
+            await until(lambda: _slack_ready(client), "/readyz reporting Slack")
+            challenge = sl.signed_json(sl.url_verification("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"))
+            verified = await client.post("/channels/slack/events", content=challenge[0], headers=challenge[1])
+
+            event, headers = sl.signed_json(sl.thread_message(REP, "hi", "1.000001"))
+            forged = sl.sign(event, secret="not-the-signing-secret")
+            stale = sl.sign(event, timestamp=int(time.time()) - 6 * 60)
+            refused = [
+                await client.post("/channels/slack/events", content=event, headers=forged),
+                await client.post("/channels/slack/events", content=event, headers=stale),
+                await client.post("/channels/slack/events", content=event),
+                await client.post("/channels/slack/events", content=event,
+                                  headers={**headers, "X-Slack-Request-Timestamp": "soon"}),
+                await client.post("/channels/slack/events", content=event + b" ", headers=headers),  # body changed
+                await client.post("/channels/slack/actions", content=b"payload=%7B%7D", headers=forged),
+            ]
+            malformed = [
+                await _signed_post(client, "/channels/slack/events", b"not json"),
+                await _signed_post(client, "/channels/slack/events", b"[1, 2]"),
+                await _signed_post(client, "/channels/slack/events", b'{"type": "event_callback", "event": {}}'),
+                await _signed_post(client, "/channels/slack/events", b'{"type": "event_callback", "event_id": "E1"}'),
+                await _signed_post(client, "/channels/slack/events", b"\xff\xfe{}"),
+                await _signed_post(client, "/channels/slack/actions", b"payload=not-json"),
+                await _signed_post(client, "/channels/slack/actions", b"nothing=here"),
+                await _signed_post(client, "/channels/slack/actions", b"payload=%5B%5D"),
+                await _signed_post(client, "/channels/slack/actions", b"\xff=\xfe"),
+            ]
+            still = await client.post("/channels/slack/events", content=challenge[0], headers=challenge[1])
+            health = await client.get("/healthz")
+    finally:
+        await slack.stop()
+
+    assert verified.status_code == 200
+    assert verified.json() == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}
+    assert [r.status_code for r in refused] == [401] * len(refused)
+    assert all(400 <= r.status_code < 500 for r in malformed), [r.status_code for r in malformed]
+    assert (still.status_code, health.status_code) == (200, 200)
+
+
+async def test_a_customer_asking_for_a_person_alerts_once_even_through_a_slack_outage(data_dir: Path) -> None:
+    slack = FakeSlack()
+    await slack.start()
+    try:
+        async with serve(data_dir, slack) as (url, runtime), WebChatCustomer(url, "slackvisitor02") as first, \
+                WebChatCustomer(url, "slackvisitor03") as second:
+            slack.limiting = 0.2  # Slack rate-limits every call until told otherwise
+            await first.say("Can I talk to a real person?")
+            await first.until(lambda: len(first.received()) >= 1, "the bot's reply")  # not held up by Slack
+            await slack.wait_for(lambda: slack.refused >= 2, "the alert tried and refused, twice")
+            replied_while_refused = not slack.alerts()
+            slack.limiting = None
+            await slack.wait_for(lambda: len(slack.alerts()) == 1, "the alert, once Slack takes it")
+            refused_before = slack.refused
+            slack.go_down(1)
+            await second.say("Позовите менеджера, пожалуйста")
+            await slack.wait_for(lambda: len(slack.alerts()) == 2, "the second customer's alert")
+            records = [await runtime.storage.lead_for(webchat_key(v)) for v in ("slackvisitor02", "slackvisitor03")]
+        async with serve(data_dir, slack) as (url, runtime), WebChatCustomer(url, "slackvisitor02") as again:
+            await again.say("Please, a manager, I want to speak to someone")  # after a restart: still one alert
+            await runtime.queue.join()
+            relay = next(c for c in app_channels(runtime) if c.name == "slack").relay
+            await relay.pass_once()
+    finally:
+        await slack.stop()
+
+    assert replied_while_refused
+    assert slack.refused == refused_before + 1  # the 503 was retried too
+    assert all(r is not None and not r.lead.hot for r in records)
+    first_alert, second_alert = slack.alerts()
+    assert first_alert.shows("Asks for a person") and first_alert.buttons() == [CLAIM, TAKE_OVER]
+    assert second_alert.shows("Asks for a person")
+    assert len(slack.alerts()) == 2
+
+
+async def _signed_post(client: httpx.AsyncClient, path: str, body: bytes) -> httpx.Response:
+    return await client.post(path, content=body, headers=sl.sign(body))
+
+
+async def _slack_ready(client: httpx.AsyncClient) -> bool:
+    return (await client.get("/readyz")).json().get("channels", {}).get("slack") == "ok"
