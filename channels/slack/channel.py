@@ -50,7 +50,8 @@ class SlackChannel(Channel):
         client = build_client(self.settings.token, self.settings.base_url, self.settings.request_timeout_seconds)
         self.api = SlackApi(client)
         self.state = SlackState(self.ledger)
-        self.tasks = BackgroundTasks()
+        self.tasks = BackgroundTasks()  # the work after each acknowledged request
+        self.loops = BackgroundTasks()  # the relay, for as long as the channel runs
         self.relay = Relay(self.api, self.state, desk, context.transcripts, self.ledger, self.settings)
         self.team = SlackTeam(self.state, self.relay)
         self.handlers = SlackHandlers(self.settings, self.state, desk, context.transcripts, self.relay, self.tasks)
@@ -104,10 +105,11 @@ class SlackChannel(Channel):
         raise LookupError("Slack carries no customer conversations: replies go to the customer's own channel")
 
     async def start(self) -> None:
-        self.tasks.start(self.relay.run(), "slack-relay")
-        self.tasks.start(self._identify(), "slack-identify")
+        self.loops.start(self.relay.run(), "slack-relay")
+        self.loops.start(self._identify(), "slack-identify")
 
     async def stop(self) -> None:
+        await self.loops.cancel_all()
         await self.tasks.cancel_all()
 
     async def check(self) -> None:
@@ -162,8 +164,8 @@ class SlackChannel(Channel):
         """Learn the bot's own user id, so Bolt drops the events of our own posts early."""
         try:
             self.handlers.bot_user_id = str((await self.api.auth_test()).get("user_id") or "") or None
-        except Exception:
-            log.warning("slack.auth_test_failed", exc_info=True)
+        except Exception as exc:  # Bolt then cannot drop our own events early; the listeners still do
+            log.warning("slack.auth_test_failed", reason=str(exc))
 
 
 def _json_object(raw: bytes) -> dict[str, Any] | None:
