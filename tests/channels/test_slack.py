@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.desk import TeamDesk
 from bot.lead import Lead
@@ -34,7 +38,7 @@ HOT = Lead(name="Jane <Doe>", email="jane@client.example", skus=("NW-P6060",), q
            reasons=("need: NW-P6060 (+25)", "hot: 75 ≥ 75 and contact given"))
 
 
-def settings(api_url: str, **changes: object) -> dict[str, object]:
+def slack_settings(api_url: str, **changes: object) -> dict[str, object]:
     values: dict[str, object] = {"bot_token": sl.TOKEN, "signing_secret": sl.SIGNING_SECRET, "channel": sl.CHANNEL,
                                  "api_url": api_url, "public_url": PUBLIC, "sweep_seconds": 0.2}
     values.update(changes)
@@ -56,7 +60,7 @@ class Setup:
 def slack_channel(core: Core, api_url: str) -> SlackChannel:
     """The channel as `salesbot serve` builds it: with the core's desk, its team listening to leads."""
     desk = TeamDesk(core.storage, core.outbox, core.bot.lead_listeners)
-    channel = SlackChannel(ChannelContext(core.bot, core.storage, settings(api_url), core.ledger, desk))
+    channel = SlackChannel(ChannelContext(core.bot, core.storage, slack_settings(api_url), core.ledger, desk))
     team = channel.sales_team()
     core.bot.team = team
     core.bot.lead_listeners.append(team)
@@ -94,7 +98,7 @@ def test_the_registry_names_slack_and_missing_settings_name_their_variable() -> 
     assert channel_class("slack") is SlackChannel
     for missing, variable in (("bot_token", "SLACK_BOT_TOKEN"), ("signing_secret", "SLACK_SIGNING_SECRET"),
                               ("channel", "SALESBOT_SLACK__CHANNEL"), ("public_url", "SALESBOT_PUBLIC_URL")):
-        context = ChannelContext(None, None, settings("http://127.0.0.1:9", **{missing: None}))  # type: ignore[arg-type]
+        context = ChannelContext(None, None, slack_settings("http://127.0.0.1:9", **{missing: None}))  # type: ignore[arg-type]
         with pytest.raises(ChannelConfigError, match=variable):
             SlackChannel(context)
 
@@ -174,3 +178,35 @@ def test_customer_text_is_shown_literally_and_rep_text_made_plain() -> None:
         "Hi , mail a@b.example or see https://x.example"
     )
     assert plain("5 &lt; 6 &amp;&amp; 7 &gt; 3") == "5 < 6 && 7 > 3"
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=20,
+)
+_event_like = st.fixed_dictionaries(
+    {"type": st.one_of(st.sampled_from(["event_callback", "url_verification", "app_rate_limited"]), _json)},
+    optional={"event_id": _json, "event": _json, "team_id": _json, "challenge": _json},
+)
+_action_like = st.fixed_dictionaries(
+    {"type": st.one_of(st.just("block_actions"), _json)},
+    optional={"actions": _json, "user": _json, "team": _json, "container": _json},
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.one_of(st.binary(max_size=200), _json.map(json.dumps).map(str.encode),
+                      _event_like.map(json.dumps).map(str.encode)))
+async def test_any_signed_event_body_gets_an_answer_below_500(setup: Setup, body: bytes) -> None:
+    response = await setup.client.post("/channels/slack/events", content=body, headers=sl.sign(body))
+    assert 200 <= response.status_code < 500
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(payload=st.one_of(_json, _action_like))
+async def test_any_signed_button_press_gets_an_answer_below_500(setup: Setup, payload: object) -> None:
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    response = await setup.client.post("/channels/slack/actions", content=body, headers=sl.sign(body))
+    await setup.channel.tasks.join()
+    assert 200 <= response.status_code < 500
