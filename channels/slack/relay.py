@@ -79,6 +79,9 @@ class Relay:
                 await self.bring_up_to_date(lead_id)
             except SlackUnavailable as exc:
                 self._postpone(lead_id, exc)
+            except Exception as exc:  # our side failed (the database, say): this alert waits, the others go on
+                log.exception("slack.relay_failed", lead_id=lead_id)
+                self._postpone(lead_id, SlackUnavailable(type(exc).__name__))
             else:
                 self._retries.pop(lead_id, None)
 
@@ -101,12 +104,10 @@ class Relay:
     async def _post_alert(self, record: LeadRecord, alert: Alert) -> Alert:
         text, blocks = alert_text(record, alert), self._alert_blocks(record, alert)
         channel = self.settings.alert_channel
-        posted: list[str] = []
 
         async def post() -> str:
             where, ts = await self.api.post(channel, text, blocks)
-            posted.append(where)
-            return f"{where}/{ts}"
+            return f"{where}/{ts}"  # the channel's id (Slack answers with it, whatever name was given) and ts
 
         part = f"alert-{record.id}"
         # Claimed under the lead's own key: one alert per lead, whichever process posts it.
