@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 import structlog
@@ -28,7 +29,7 @@ from bot.engine import DialogueEngine
 from bot.errors import LeaseLost, LockTimeout
 from bot.events import turn_events
 from bot.model import ConversationKey, InboundMessage, OutboundMessage
-from bot.ports import EventListener, LeadListener, Lease, Outbox, Queue, SessionStore, Storage
+from bot.ports import EventListener, LeadListener, Lease, Outbox, Queue, SalesTeam, SessionStore, Storage
 from bot.records import LeadRecord, TranscriptLine
 from bot.responders.phrases import say
 from bot.restore import restored_session
@@ -78,6 +79,7 @@ class SalesBot:
         queue: Queue,
         lead_listeners: list[LeadListener] | None = None,
         event_listeners: list[EventListener] | None = None,
+        team: SalesTeam | None = None,
     ) -> None:
         self.sessions = sessions
         self.storage = storage
@@ -86,6 +88,7 @@ class SalesBot:
         self.queue = queue
         self.lead_listeners = lead_listeners or []
         self.event_listeners = event_listeners or []
+        self.team = team  # the sales team's channel: alerts, and conversations a person took over
         self._retries: dict[ConversationKey, asyncio.Task[None]] = {}
         self._failures: dict[ConversationKey, int] = {}
         self._unsafe_turns: dict[ConversationKey, int] = {}  # turns failed in our own parts, in a row
@@ -249,7 +252,10 @@ class SalesBot:
                 session.add_turn("customer", message.text)
                 await _still_ours(lease)
                 await self.sessions.save(session)
-                return Handled([], await self.storage.lead_for(key), None)
+                record = await self.storage.lead_for(key)
+                if self.team is not None and record is not None:
+                    await self._tell_team(self.team.customer_wrote, record)
+                return Handled([], record, None)
             stage = "understand"
             understood = self.engine.understand(message, session)
             try:
@@ -274,6 +280,8 @@ class SalesBot:
             self._unsafe_turns.pop(key, None)
             await self._notify(record)
             await self._note(record, understood.message, reply)
+            if reply.wants_human and self.team is not None:
+                await self._tell_team(self.team.person_requested, record)
             return Handled(list(reply.messages), record, reply)
         except LeaseLost:
             metrics.ERRORS.labels("lease").inc()
@@ -317,6 +325,14 @@ class SalesBot:
                 except Exception:
                     metrics.ERRORS.labels("crm").inc()
                     log.exception("lead.event_listener_failed", lead_id=record.id, kind=event.kind)
+
+    async def _tell_team(self, tell: Callable[[LeadRecord], Awaitable[None]], record: LeadRecord) -> None:
+        """The team's channel records what is due; its failure never costs the customer's reply."""
+        try:
+            await tell(record)
+        except Exception:
+            metrics.ERRORS.labels("team").inc()
+            log.exception("team.notify_failed", lead_id=record.id)
 
     async def _deliver(
         self, message: InboundMessage, lines: list[TranscriptLine], replies: list[OutboundMessage]

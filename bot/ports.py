@@ -187,6 +187,14 @@ class Storage(Protocol):
 
     async def set_stage(self, lead_id: int, stage: str) -> LeadRecord: ...
 
+    async def set_owner(self, lead_id: int, owner: str) -> LeadRecord:
+        """Give the lead to a sales rep; KeyError if there is no such lead."""
+        ...
+
+    async def set_taken_over(self, lead_id: int, person: str | None) -> LeadRecord:
+        """A person answers the lead's customer instead of the bot (None: the bot answers again)."""
+        ...
+
     async def transcript(self, key: ConversationKey, after_seq: int = 0) -> list[TranscriptLine]: ...
 
     async def close(self) -> None: ...
@@ -234,6 +242,42 @@ class EventListener(Protocol):
     async def note(self, record: LeadRecord, event: LeadEvent) -> None: ...
 
 
+class SalesTeam(LeadListener, Protocol):
+    """Where the sales team hears from the bot (a Slack channel).
+
+    `enqueue` (every saved lead state) alerts the team when a lead turns hot. Each call only
+    records what is due and returns: posting happens outside the customer's turn and is retried
+    until it lands, so the team's tool being down never costs a reply.
+    """
+
+    async def person_requested(self, record: LeadRecord) -> None:
+        """The customer asked for a person: alert the team even when the lead is not hot."""
+        ...
+
+    async def customer_wrote(self, record: LeadRecord) -> None:
+        """The customer wrote while a person has the conversation: show it to them."""
+        ...
+
+
+class Desk(Protocol):
+    """What the sales team does from its own tool (Slack buttons and threads) to a lead."""
+
+    async def lead(self, lead_id: int) -> LeadRecord | None: ...
+
+    async def claim(self, lead_id: int, owner: str) -> LeadRecord:
+        """The rep `owner` takes the lead; the board and the CRM show it."""
+        ...
+
+    async def take_over(self, lead_id: int, person: str | None) -> LeadRecord:
+        """`person` answers the customer from now on and the bot is silent; None hands back."""
+        ...
+
+    async def say(self, lead_id: int, text: str, message_id: str) -> None:
+        """Store `text` as said to the lead's customer and send it on their channel; the same
+        `message_id` again sends nothing new."""
+        ...
+
+
 class Inbox(Protocol):
     """Where channel adapters hand customer messages to the core.
 
@@ -264,8 +308,9 @@ class ChannelLedger(Protocol):
     read positions of polled sources (an IMAP folder's UIDs).
     """
 
-    async def keep(self, message: InboundMessage, raw: bytes, disposition: str = "dialogue") -> None:
-        """Keep an inbound message's raw form; keeping it again changes nothing."""
+    async def keep(self, message: InboundMessage, raw: bytes, disposition: str = "dialogue") -> bool:
+        """Keep an inbound message's raw form; keeping it again changes nothing and returns False
+        (a platform's redelivery)."""
         ...
 
     async def latest_raw(self, key: ConversationKey) -> bytes | None:
@@ -316,3 +361,8 @@ class ChannelLedger(Protocol):
         ...
 
     async def set_position(self, channel: str, name: str, value: str) -> None: ...
+
+    async def positions(self, channel: str, prefix: str) -> dict[str, str]:
+        """The channel's non-empty positions whose names start with `prefix` (small durable state
+        a channel lists, such as Slack's open alerts), by name."""
+        ...

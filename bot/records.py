@@ -16,7 +16,11 @@ STAGES = ("new", "qualified", "proposal", "won", "shipped", "lost")
 
 @dataclass(frozen=True, slots=True)
 class LeadRecord:
-    """A stored lead: one per conversation."""
+    """A stored lead: one per conversation.
+
+    `owner` is the sales rep who claimed it; `taken_over_by` the person answering the customer
+    instead of the bot (None: the bot answers).
+    """
 
     id: int
     key: ConversationKey
@@ -24,6 +28,8 @@ class LeadRecord:
     stage: str
     created_at: datetime
     updated_at: datetime
+    owner: str | None = None
+    taken_over_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

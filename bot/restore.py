@@ -23,6 +23,9 @@ async def restored_session(sessions: SessionStore, storage: Storage, message: In
     stored = await storage.lead_for(key)
     if stored is not None:
         session.lead = session.lead.filled_from(stored.lead)
+        # Who answers is decided in storage (a person took the conversation over, or handed it
+        # back), never by a cached session that outlived the change or was lost with its process.
+        session.handoff = stored.taken_over_by is not None
     if not session.history:
         lines = await storage.transcript(key)
         # Only what came before this message: it is added by the turn itself.

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from fastapi import APIRouter
 
 from bot.model import ConversationKey, OutboundMessage
-from bot.ports import ChannelLedger, Inbox, TranscriptReader
+from bot.ports import ChannelLedger, Desk, Inbox, SalesTeam, TranscriptReader
 
 
 class ChannelConfigError(ValueError):
@@ -19,18 +19,26 @@ class ChannelConfigError(ValueError):
 @dataclass(frozen=True, slots=True)
 class ChannelContext:
     """What the core lends every adapter: where to submit, what was said, its settings,
-    and the ledger for raw payloads, deliveries and blocked conversations."""
+    the ledger for raw payloads, deliveries and blocked conversations, and the desk through
+    which the sales team's channel changes leads and writes to their customers."""
 
     inbox: Inbox
     transcripts: TranscriptReader
     settings: dict[str, Any]
     ledger: ChannelLedger | None = None
+    desk: Desk | None = None
 
     def require_ledger(self, channel: str) -> ChannelLedger:
         """The ledger, for channels that cannot work without one."""
         if self.ledger is None:
             raise ChannelConfigError(f"channel {channel!r} needs a ledger in its ChannelContext")
         return self.ledger
+
+    def require_desk(self, channel: str) -> Desk:
+        """The desk, for the sales team's channels."""
+        if self.desk is None:
+            raise ChannelConfigError(f"channel {channel!r} needs a desk in its ChannelContext")
+        return self.desk
 
 
 class Channel(ABC):
@@ -71,6 +79,10 @@ class Channel(ABC):
 
     async def stop(self) -> None:  # noqa: B027 - optional capability
         """Close what `start` opened."""
+
+    def sales_team(self) -> SalesTeam | None:
+        """The sales team's side of this channel (alerts, takeovers), if it has one."""
+        return None
 
     async def check(self) -> None:  # noqa: B027 - optional capability
         """Raise if the channel cannot currently reach its platform (reported by /readyz)."""

@@ -12,6 +12,7 @@ CHANNELS: dict[str, str] = {
     "telegram": "channels.telegram.channel:TelegramChannel",
     "twilio": "channels.twilio.channel:TwilioChannel",
     "email": "channels.email.channel:EmailChannel",
+    "slack": "channels.slack.channel:SlackChannel",
 }
 
 

@@ -24,12 +24,15 @@ CREDENTIALS: dict[str, dict[str, str]] = {
         "from_number": "twilio_from_number",
         "whatsapp_from": "twilio_whatsapp_from",
     },
+    "slack": {"bot_token": "slack_bot_token", "signing_secret": "slack_signing_secret"},
 }
 # The credential whose presence switches a channel on.
 _SWITCH: dict[str, Callable[[Settings], object]] = {
     "telegram": lambda s: s.telegram_bot_token,
     "twilio": lambda s: s.twilio_account_sid,
     "email": lambda s: s.email.imap_url,
+    # The sales team's channel needs all three: a token, the secret to verify Slack, a channel to post in.
+    "slack": lambda s: _set(s.slack_bot_token) and _set(s.slack_signing_secret) and bool(s.slack.channel),
 }
 
 

@@ -22,6 +22,7 @@ from pydantic_settings import (
 
 from bot.scoring import ScoringRules
 from channels.email.settings import EmailSettings
+from channels.slack.settings import SlackSettings
 from channels.telegram.settings import TelegramSettings
 from channels.twilio.settings import TwilioSettings
 from config.trello import TrelloSettings
@@ -153,6 +154,8 @@ class Settings(BaseSettings):
     trello_api_key: SecretStr | None = _env("TRELLO_API_KEY")
     trello_token: SecretStr | None = _env("TRELLO_TOKEN")
     trello_api_secret: SecretStr | None = _env("TRELLO_API_SECRET")
+    slack_bot_token: SecretStr | None = _env("SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = _env("SLACK_SIGNING_SECRET")
 
     scoring: ScoringRules = ScoringRules()  # BANT weights and the hot-lead rule (bot/scoring.py)
     retrieval: RetrievalSettings = RetrievalSettings()
@@ -160,6 +163,7 @@ class Settings(BaseSettings):
     telegram: TelegramSettings = TelegramSettings()
     twilio: TwilioSettings = TwilioSettings()
     email: EmailSettings = EmailSettings()
+    slack: SlackSettings = SlackSettings()
     services: ServiceSettings = ServiceSettings()
     http: HttpLimits = HttpLimits()
     llm: LLMSettings = LLMSettings()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select, update
+from sqlalchemy import Update, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.lead import Lead
@@ -86,6 +86,27 @@ class LeadTable:
             raise KeyError(f"no lead with id {lead_id}")
         return _record(row)
 
+    async def set_owner(self, lead_id: int, owner: str) -> LeadRecord:
+        """Give the lead to the sales rep `owner`; a new owner is a new state for the CRM."""
+        change = (
+            update(LeadRow)
+            .where(LeadRow.id == lead_id, (LeadRow.owner != owner) | LeadRow.owner.is_(None))
+            .values(owner=owner, updated_at=utcnow())
+        )
+        return await self._change(lead_id, change)
+
+    async def set_taken_over(self, lead_id: int, person: str | None) -> LeadRecord:
+        """A person answers the lead's customer instead of the bot (None: the bot again)."""
+        return await self._change(lead_id, update(LeadRow).where(LeadRow.id == lead_id).values(taken_over_by=person))
+
+    async def _change(self, lead_id: int, change: Update) -> LeadRecord:
+        async with self._sessions.begin() as session:
+            await session.execute(change.execution_options(synchronize_session=False))
+            row = await session.get(LeadRow, lead_id, populate_existing=True)
+        if row is None:
+            raise KeyError(f"no lead with id {lead_id}")
+        return _record(row)
+
 
 def _dump(lead: Lead) -> str:
     # sort_keys: equal leads give equal text, which `save_lead` compares to skip no-op updates.
@@ -100,4 +121,6 @@ def _record(row: LeadRow) -> LeadRecord:
         stage=row.stage,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        owner=row.owner,
+        taken_over_by=row.taken_over_by,
     )

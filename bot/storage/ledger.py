@@ -37,8 +37,8 @@ class SqlLedger:
 
     # -- inbound payloads ----------------------------------------------------------------------
 
-    async def keep(self, message: InboundMessage, raw: bytes, disposition: str = "dialogue") -> None:
-        """Keep an inbound message's raw form; keeping it again changes nothing."""
+    async def keep(self, message: InboundMessage, raw: bytes, disposition: str = "dialogue") -> bool:
+        """Keep an inbound message's raw form; keeping it again changes nothing and returns False."""
         attachments = [
             {k: v for k, v in asdict(a).items() if k != "data" and v is not None} for a in message.attachments
         ]
@@ -51,8 +51,9 @@ class SqlLedger:
             attachments=json.dumps(attachments, ensure_ascii=False),
             created_at=message.received_at,
         )
+        first = insert.on_conflict_do_nothing(index_elements=["channel", "message_id"]).returning(PayloadRow.id)
         async with self._sessions.begin() as session:
-            await session.execute(insert.on_conflict_do_nothing(index_elements=["channel", "message_id"]))
+            return await session.scalar(first) is not None
 
     async def latest_raw(self, key: ConversationKey) -> bytes | None:
         """The raw form of the conversation's last inbound message that went to the dialogue."""
@@ -206,6 +207,17 @@ class SqlLedger:
         )
         async with self._sessions.begin() as session:
             await session.execute(upsert)
+
+    async def positions(self, channel: str, prefix: str) -> dict[str, str]:
+        """The channel's non-empty positions whose names start with `prefix`, by name."""
+        query = (
+            select(PositionRow.name, PositionRow.value)
+            .where(PositionRow.channel == channel, PositionRow.name.startswith(prefix, autoescape=True))
+            .where(PositionRow.value != "")
+            .order_by(PositionRow.name)
+        )
+        async with self._sessions() as session:
+            return {name: value for name, value in (await session.execute(query)).all()}
 
 
 def _delivery(row: DeliveryRow) -> Delivery:

@@ -22,8 +22,11 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the schema up to `revision` over the engine's own async driver, in one transaction."""
+async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
+    """Bring the schema up to `revision` over the engine's own async driver, in one transaction.
+
+    "heads", not "head": features developed side by side each add their revision after the same
+    parent, and every branch applies (they touch different tables)."""
     async with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # Two processes starting at once must not both create the tables.

@@ -37,6 +37,7 @@ def record_to_json(record: LeadRecord) -> dict[str, Any]:
         "stage": record.stage,
         "created_at": record.created_at.isoformat(),
         "updated_at": record.updated_at.isoformat(),
+        "owner": record.owner,
     }
 
 
@@ -49,6 +50,7 @@ def record_from_json(data: dict[str, Any]) -> LeadRecord:
         stage=data["stage"],
         created_at=datetime.fromisoformat(data["created_at"]),
         updated_at=datetime.fromisoformat(data["updated_at"]),
+        owner=data.get("owner"),  # states queued before owners existed have none
     )
 
 

@@ -124,6 +124,8 @@ class LeadRow(Base):
     stage: Mapped[str] = mapped_column(String(32), default="new")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    owner: Mapped[str | None] = mapped_column(Text, nullable=True)  # the rep who claimed it
+    taken_over_by: Mapped[str | None] = mapped_column(Text, nullable=True)  # a person answers instead of the bot
 
 
 class OutboxRow(Base):

@@ -16,9 +16,10 @@ import structlog
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
+from bot.desk import TeamDesk
 from bot.model import ConversationKey, InboundMessage
-from bot.ports import Inbox, TranscriptReader
-from bot.records import TranscriptLine
+from bot.ports import Desk, Inbox, TranscriptReader
+from bot.records import LeadRecord, TranscriptLine
 from channels.base import ChannelConfigError, ChannelContext
 from channels.registry import channel_class
 from config.channels import channel_settings, enabled_channels
@@ -61,10 +62,13 @@ async def _running(app: FastAPI, settings: Settings, outbox: ChannelOutbox) -> A
     runtime = await build_runtime(settings, outbox)
     runtime.bot.lead_listeners.append(metrics.LeadBands())
     app.state.runtime = runtime
-    app.state.core.bind(runtime.bot, runtime.storage)
+    app.state.core.bind(runtime.bot, runtime.storage, TeamDesk(runtime.storage, outbox, runtime.bot.lead_listeners))
     app.state.ledger.bind(runtime.ledger)
     for channel in app.state.channels:
         outbox.register(channel)
+        if (team := channel.sales_team()) is not None:
+            runtime.bot.team = team
+            runtime.bot.lead_listeners.append(team)
         await channel.start()
     # Before any worker runs: a turn needs the vectors warm-up computes, and waiting for them on
     # the event loop froze every socket and let conversation locks expire (pending messages of a
@@ -119,7 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     names = enabled_channels(settings)
     try:
         app.state.channels = [
-            channel_class(name)(ChannelContext(core, core, channel_settings(settings, name), ledger))
+            channel_class(name)(ChannelContext(core, core, channel_settings(settings, name), ledger, core))
             for name in names
         ]
     except ChannelConfigError as exc:
@@ -135,14 +139,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 class CoreHandle:
-    """The core as channels see it (`Inbox` and `TranscriptReader`), bound once start-up built it."""
+    """The core as channels see it (`Inbox`, `TranscriptReader` and `Desk`), bound once start-up built it."""
 
     def __init__(self) -> None:
         self._inbox: Inbox | None = None
         self._transcripts: TranscriptReader | None = None
+        self._desk: Desk | None = None
 
-    def bind(self, inbox: Inbox, transcripts: TranscriptReader) -> None:
-        self._inbox, self._transcripts = inbox, transcripts
+    def bind(self, inbox: Inbox, transcripts: TranscriptReader, desk: Desk | None = None) -> None:
+        self._inbox, self._transcripts, self._desk = inbox, transcripts, desk
+
+    @property
+    def desk(self) -> Desk:
+        if self._desk is None:
+            raise RuntimeError("salesbot is still starting")
+        return self._desk
+
+    async def lead(self, lead_id: int) -> LeadRecord | None:
+        return await self.desk.lead(lead_id)
+
+    async def claim(self, lead_id: int, owner: str) -> LeadRecord:
+        return await self.desk.claim(lead_id, owner)
+
+    async def take_over(self, lead_id: int, person: str | None) -> LeadRecord:
+        return await self.desk.take_over(lead_id, person)
+
+    async def say(self, lead_id: int, text: str, message_id: str) -> None:
+        await self.desk.say(lead_id, text, message_id)
 
     async def submit(self, message: InboundMessage) -> bool:
         if self._inbox is None:

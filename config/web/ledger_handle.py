@@ -28,8 +28,8 @@ class LedgerHandle:
             raise RuntimeError("salesbot is still starting")
         return self._ledger
 
-    async def keep(self, message: InboundMessage, raw: bytes, disposition: str = "dialogue") -> None:
-        await self.ledger.keep(message, raw, disposition)
+    async def keep(self, message: InboundMessage, raw: bytes, disposition: str = "dialogue") -> bool:
+        return await self.ledger.keep(message, raw, disposition)
 
     async def latest_raw(self, key: ConversationKey) -> bytes | None:
         return await self.ledger.latest_raw(key)
@@ -68,3 +68,6 @@ class LedgerHandle:
 
     async def set_position(self, channel: str, name: str, value: str) -> None:
         await self.ledger.set_position(channel, name, value)
+
+    async def positions(self, channel: str, prefix: str) -> dict[str, str]:
+        return await self.ledger.positions(channel, prefix)

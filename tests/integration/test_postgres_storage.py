@@ -20,7 +20,11 @@ from sqlalchemy import text
 from bot.crm import LocalBoard
 from bot.lead import Lead
 from bot.records import Spend
-from bot.storage import CrmOutbox, SqlSpendBook, SqlStorage
+from bot.storage import CrmOutbox, SqlLedger, SqlSpendBook, SqlStorage
+from tests.unit.bot.test_ledger import (
+    test_a_payload_kept_twice_keeps_the_first,
+    test_positions_are_listed_by_prefix_without_the_emptied_ones,
+)
 from tests.unit.bot.test_llm_spend import (
     ANNA,
     test_a_long_model_name_and_a_long_key_are_stored,
@@ -53,6 +57,7 @@ from tests.unit.bot.test_sql_storage import (
     test_list_leads_is_most_recently_updated_first,
     test_long_percent_encoded_keys_and_message_ids_are_stored,
     test_migrate_again_is_a_no_op_and_the_migration_matches_the_models,
+    test_owner_and_takeover_are_kept_apart_from_the_lead_and_survive_its_saves,
     test_racing_answers_to_one_message_store_one_of_them,
     test_record_inbound_is_false_for_a_duplicate_channel_and_message_id,
     test_record_outbound_is_idempotent_and_never_collides_with_inbound,
@@ -70,6 +75,7 @@ __all__ = [  # run here again, on PostgreSQL
     "test_a_long_model_name_and_a_long_key_are_stored",
     "test_a_message_is_pending_until_marked_handled_whatever_came_after_it",
     "test_a_newer_state_waits_while_an_older_one_is_retried",
+    "test_a_payload_kept_twice_keeps_the_first",
     "test_card_moves_with_the_stage_and_a_stale_sync_does_not_move_it_back",
     "test_concurrent_adds_to_one_row_all_count",
     "test_concurrent_duplicates_store_exactly_one",
@@ -84,6 +90,8 @@ __all__ = [  # run here again, on PostgreSQL
     "test_long_percent_encoded_keys_and_message_ids_are_stored",
     "test_migrate_again_is_a_no_op_and_the_migration_matches_the_models",
     "test_outbox_relays_leads_onto_the_board",
+    "test_owner_and_takeover_are_kept_apart_from_the_lead_and_survive_its_saves",
+    "test_positions_are_listed_by_prefix_without_the_emptied_ones",
     "test_racing_answers_to_one_message_store_one_of_them",
     "test_record_inbound_is_false_for_a_duplicate_channel_and_message_id",
     "test_record_outbound_is_idempotent_and_never_collides_with_inbound",
@@ -169,6 +177,13 @@ async def storage(database_url: str) -> AsyncIterator[SqlStorage]:
 @pytest.fixture
 def book(storage: SqlStorage) -> SqlSpendBook:
     return SqlSpendBook(storage)
+
+
+@pytest.fixture
+async def ledger(storage: SqlStorage) -> SqlLedger:
+    async with storage.engine.begin() as connection:
+        await connection.execute(text("TRUNCATE channel_payloads, channel_positions"))
+    return SqlLedger(storage)
 
 
 async def test_migrate_on_a_fresh_database_from_two_processes_at_once(database_url: str) -> None:

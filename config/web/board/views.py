@@ -70,6 +70,8 @@ class LeadView:
     stage: str
     channel: str
     updated_at: datetime
+    owner: str | None = None  # the rep who claimed it
+    taken_over_by: str | None = None  # the person answering instead of the bot
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,8 @@ def lead_view(record: LeadRecord, catalog: Catalog | None) -> LeadView:
         stage=record.stage,
         channel=record.key.channel,
         updated_at=record.updated_at,
+        owner=record.owner,
+        taken_over_by=record.taken_over_by,
     )
 
 

@@ -25,8 +25,8 @@ async def ledger(tmp_path: Path) -> AsyncIterator[SqlLedger]:
 
 async def test_a_payload_kept_twice_keeps_the_first(ledger: SqlLedger) -> None:
     photo = Attachment("photo.jpg", "image/jpeg", platform_id="AgAD-file")
-    await ledger.keep(InboundMessage(KEY, "<m1@x>", "hi", attachments=(photo,)), b"raw one")
-    await ledger.keep(InboundMessage(KEY, "<m1@x>", "hi"), b"raw two", "auto-reply")
+    assert await ledger.keep(InboundMessage(KEY, "<m1@x>", "hi", attachments=(photo,)), b"raw one")
+    assert not await ledger.keep(InboundMessage(KEY, "<m1@x>", "hi"), b"raw two", "auto-reply")  # a redelivery
 
     assert await ledger.latest_raw(KEY) == b"raw one"
     assert await ledger.disposition("email", "<m1@x>") == "dialogue"
@@ -84,3 +84,15 @@ def test_channel_facts_fill_only_what_the_lead_does_not_know() -> None:
         "Anna Smith", "+15551230000", "anna@client.example", "ad"
     )
     assert known.merge(LeadUpdate(email="anna@work.example")).email == "anna@work.example"
+
+
+async def test_positions_are_listed_by_prefix_without_the_emptied_ones(ledger: SqlLedger) -> None:
+    await ledger.set_position("slack", "open:2", "1")
+    await ledger.set_position("slack", "open:10", "1")
+    await ledger.set_position("slack", "open:3", "")  # done: emptied, not deleted
+    await ledger.set_position("slack", "opened", "x")
+    await ledger.set_position("slack", "o%en:4", "1")  # a LIKE wildcard in a name matches only itself
+    await ledger.set_position("email", "open:5", "1")
+
+    assert await ledger.positions("slack", "open:") == {"open:10": "1", "open:2": "1"}
+    assert await ledger.positions("slack", "o%") == {"o%en:4": "1"}

@@ -266,6 +266,19 @@ async def test_set_stage_validates_the_stage_and_the_lead(storage: SqlStorage) -
     assert (await storage.get_lead(record.id)) == moved
 
 
+async def test_owner_and_takeover_are_kept_apart_from_the_lead_and_survive_its_saves(storage: SqlStorage) -> None:
+    record = await storage.save_lead(key(1), Lead(name="Jane"))
+    with pytest.raises(KeyError):
+        await storage.set_owner(9999, "anna")
+    owned = await storage.set_owner(record.id, "anna")
+    assert owned.owner == "anna" and owned.updated_at > record.updated_at  # the CRM hears of the owner
+    assert (await storage.set_owner(record.id, "anna")).updated_at == owned.updated_at  # no change, no news
+    taken = await storage.set_taken_over(record.id, "anna")
+    saved = await storage.save_lead(key(1), Lead(name="Jane", email="jane@acme.example"))
+    assert (taken.taken_over_by, saved.owner, saved.taken_over_by) == ("anna", "anna", "anna")
+    assert (await storage.set_taken_over(record.id, None)).taken_over_by is None
+
+
 async def test_list_leads_is_most_recently_updated_first(storage: SqlStorage) -> None:
     a = await storage.save_lead(key(1), Lead(name="A"))
     b = await storage.save_lead(key(2), Lead(name="B"))

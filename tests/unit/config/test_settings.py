@@ -49,6 +49,8 @@ def test_example_yaml_documents_every_setting_except_secrets() -> None:
                 "twilio_whatsapp_from", "telegram.bot_token", "telegram.webhook_secret", "telegram.public_url",
                 "twilio.account_sid", "twilio.auth_token", "twilio.from_number", "twilio.whatsapp_from",
                 "twilio.public_url", "email.imap_url", "email.smtp_url"}
+    secrets |= {"slack_bot_token", "slack_signing_secret", "slack.bot_token", "slack.signing_secret",
+                "slack.public_url"}
     secrets |= {"openai_api_key", "anthropic_base_url", "openai_base_url"}  # LLM keys and endpoints
     secrets |= {"trello_api_key", "trello_token", "trello_api_secret"}
     assert _keys(Settings()) - secrets == documented - secrets
@@ -58,7 +60,7 @@ def test_example_yaml_documents_every_setting_except_secrets() -> None:
                  "SALESBOT_TELEGRAM__WEBHOOK_SECRET", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
                  "TWILIO_FROM_NUMBER", "TWILIO_WHATSAPP_FROM", "SALESBOT_EMAIL__IMAP_URL", "SALESBOT_EMAIL__SMTP_URL",
                  "OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "TRELLO_API_KEY", "TRELLO_TOKEN",
-                 "TRELLO_API_SECRET"):
+                 "TRELLO_API_SECRET", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SALESBOT_SLACK__CHANNEL"):
         assert name in text
 
 
@@ -165,3 +167,21 @@ def test_a_listed_channel_without_credentials_is_a_config_error_naming_the_varia
     monkeypatch.setenv("SALESBOT_CHANNELS", '["webchat", "twilio"]')
     with pytest.raises(ConfigError, match="TWILIO_ACCOUNT_SID"):
         create_app(load_settings(data_dir=tmp_path))
+
+
+def test_slack_is_on_only_with_its_token_secret_and_channel(monkeypatch: pytest.MonkeyPatch) -> None:
+    from config.channels import channel_settings, enabled_channels
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s3cret")
+    assert "slack" not in enabled_channels(load_settings())  # no channel to post alerts in
+    monkeypatch.setenv("SALESBOT_SLACK__CHANNEL", "C0ALERTS1")
+    monkeypatch.setenv("SALESBOT_SLACK__API_URL", "http://127.0.0.1:9999/api/")
+    monkeypatch.setenv("SALESBOT_PUBLIC_URL", "https://bot.example")
+    settings = load_settings()
+
+    assert enabled_channels(settings) == ["webchat", "slack"]
+    slack = channel_settings(settings, "slack")
+    assert (slack["bot_token"].get_secret_value(), slack["signing_secret"].get_secret_value()) == ("xoxb-1", "s3cret")
+    assert (slack["channel"], slack["api_url"], slack["public_url"]) == (
+        "C0ALERTS1", "http://127.0.0.1:9999/api/", "https://bot.example")
