@@ -88,9 +88,12 @@ def extract_update(
 
 
 def _phone_regions(language: str, default_region: str, regions: Mapping[str, str], hints: list[str]) -> list[str]:
-    """The language's configured region first, then the countries the conversation points at, then
-    the others: they catch a number written another country's way."""
+    """The language's configured region first, then the countries the conversation points at (the
+    company's own country first among them), then the others: they catch a number written
+    another country's way."""
     base = language.replace("_", "-").split("-")[0].lower()  # "ru-RU" → "ru"
+    # Of the countries a hint allows (a GmbH is German, Austrian or Swiss), the company's own first.
+    hints = sorted(hints, key=lambda region: region != default_region)
     ordered = [regions.get(base, default_region), *hints, default_region, *regions.values(), *language_regions(base)]
     return list(dict.fromkeys(ordered))
 
