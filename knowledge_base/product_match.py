@@ -30,6 +30,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 from rapidfuzz import fuzz, process
 
@@ -62,6 +63,9 @@ _MAX_CHOICES = 4
 _LOOSE_MIN = 0.2
 _LOOSE_LEAD = 0.1
 _FUZZY_CACHE_LIMIT = 20_000
+# A clause adds a product to the message's only when it names it (a named product scores 0.5 up).
+_CLAUSE_MIN = 0.5
+_CLAUSE_BREAK = re.compile(r"[.!?;](?=\s)|\n|\s(?:and|plus|as well as|и|а также|плюс)\s", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -156,7 +160,27 @@ class ProductMatcher:
 
     def resolve(self, text: str) -> Resolution:
         """The products the text asks about: all it names, else the one it describes best when
-        that one stands out; candidates that truly tie are returned as choices instead."""
+        that one stands out; candidates that truly tie are returned as choices instead. A message
+        that asks for several things ("8 inverters of 3 kW and 8 batteries of 5 kWh") is also read
+        clause by clause: a product a clause settles firmly on its own words, words no product
+        found in the whole took, joins them."""
+        whole = self._resolve_text(text)
+        clauses = _clauses(text)
+        if len(clauses) < 2:
+            return whole
+        found = list(whole.products)
+        for offset, clause in clauses:
+            for mention in self._resolve_text(clause).products:
+                parts = tuple((a + offset, b + offset) for a, b in mention.parts)
+                if mention.confidence < _CLAUSE_MIN or not parts or _overlaps(parts, found) or any(
+                        m.product.sku == mention.product.sku for m in found):
+                    continue
+                found.append(replace(mention, parts=parts))
+        if len(found) == len(whole.products):
+            return whole
+        return Resolution(tuple(sorted(found, key=lambda m: m.start)))
+
+    def _resolve_text(self, text: str) -> Resolution:
         analysis = self._analyse(text)
         named = sorted(analysis.named_at, key=lambda i: (analysis.named_at[i], i))
         closeness = self._closeness(text)
@@ -404,6 +428,17 @@ class ProductMatcher:
             found = found or self._derived(probe)
         self._fuzzy_cache[word] = found
         return found
+
+
+def _clauses(text: str) -> list[tuple[int, str]]:
+    """The clauses of a message with their offsets: split at sentence ends, semicolons, line breaks
+    and a conjunction between two requests ("… and 8 batteries", "… и гибридный инвертор")."""
+    cuts = [0, *(m.end() for m in _CLAUSE_BREAK.finditer(text)), len(text)]
+    return [(a, text[a:b]) for a, b in pairwise(cuts) if text[a:b].strip()]
+
+
+def _overlaps(parts: tuple[tuple[int, int], ...], found: list[ProductMention]) -> bool:
+    return any(a < d and c < b for a, b in parts for m in found for c, d in m.parts)
 
 
 def _denials(entry: Entry, said: list[Term]) -> int:

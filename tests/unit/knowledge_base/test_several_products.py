@@ -1,0 +1,34 @@
+"""A message that asks for several products gets all of them, each from its own clause."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from bot.catalog import Product
+from knowledge_base.catalog import CsvCatalog
+
+
+def item(sku: str, name: str, category: str) -> Product:
+    return Product(sku, name, category, Decimal("100"), "EUR", "pcs", 5, 1)
+
+
+CATALOG = CsvCatalog([
+    item("HP-6", "Heat pump 6 kW monoblock", "heat pumps"),
+    item("HP-9", "Heat pump 9 kW monoblock", "heat pumps"),
+    item("TK-200", "Hot water tank 200 l", "tanks"),
+    item("TK-300", "Hot water tank 300 l", "tanks"),
+    item("ТН-6", "Тепловой насос 6 кВт сплит", "тепловые насосы"),
+    item("БК-150", "Бойлер косвенного нагрева 150 л", "бойлеры"),
+], [])
+
+
+@pytest.mark.parametrize(("text", "skus"), [
+    ("Please quote 2 heat pumps of 9 kW and 2 hot water tanks of 300 l.", ["HP-9", "TK-300"]),
+    ("Нужен тепловой насос 6 кВт и бойлер на 150 л", ["ТН-6", "БК-150"]),
+    ("A 6 kW heat pump. Also a 200 l tank.", ["HP-6", "TK-200"]),
+    ("The 9 kW heat pump and when can you deliver?", ["HP-9"]),  # a clause with no product adds none
+])
+def test_each_clause_brings_its_product(text: str, skus: list[str]) -> None:
+    assert [m.product.sku for m in CATALOG.resolve(text).products] == skus
