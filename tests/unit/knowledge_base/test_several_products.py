@@ -19,14 +19,18 @@ CATALOG = CsvCatalog([
     item("HP-9", "Heat pump 9 kW monoblock", "heat pumps"),
     item("TK-200", "Hot water tank 200 l", "tanks"),
     item("TK-300", "Hot water tank 300 l", "tanks"),
-    item("ТН-6", "Тепловой насос 6 кВт сплит", "тепловые насосы"),
-    item("БК-150", "Бойлер косвенного нагрева 150 л", "бойлеры"),
+    item("PN-4", "Солнечная панель 400 Вт моно", "панели"),
+    item("PN-5", "Солнечная панель 550 Вт моно", "панели"),
+    item("PB-5", "Солнечная панель 550 Вт двусторонняя", "панели"),
+    item("IN-5", "Гибридный инвертор 5 кВт однофазный", "инверторы"),
+    item("IN-8", "Гибридный инвертор 8 кВт трёхфазный", "инверторы"),
 ], [])
 
 
 @pytest.mark.parametrize(("text", "skus"), [
+    # the first product is said by its type and spec only: the whole message names just the second
+    ("Хотим 12 панелей 550 моно и гибридный инвертор 5 кВт", ["PN-5", "IN-5"]),
     ("Please quote 2 heat pumps of 9 kW and 2 hot water tanks of 300 l.", ["HP-9", "TK-300"]),
-    ("Нужен тепловой насос 6 кВт и бойлер на 150 л", ["ТН-6", "БК-150"]),
     ("A 6 kW heat pump. Also a 200 l tank.", ["HP-6", "TK-200"]),
     ("The 9 kW heat pump and when can you deliver?", ["HP-9"]),  # a clause with no product adds none
 ])
