@@ -84,12 +84,6 @@ def _is_cyrillic(word: str) -> bool:
     return bool(_CYRILLIC.search(word))
 
 
-def _script(words: list[str]) -> bool:
-    """Whether most of the words are Cyrillic: the language of a question or a sentence."""
-    letters = [w for w in words if not w.isdigit()]
-    return sum(map(_is_cyrillic, letters)) * 2 > len(letters)
-
-
 class _Text:
     """A sentence or heading prepared for matching: stems, numbers and word vectors by script."""
 
@@ -168,16 +162,15 @@ class SentenceReader:
             found.extend(self._evidence(words, s, vouched, passage) for s in split_sentences(passage.text))
         found = [e for e in found if e.coverage > 0]
         meaning = self._meaning(question, found)
-        asked_in = _script(words)
         # Equal coverage: a sentence that says any of it in its own words beats one only its
-        # heading vouches for; then one in the question's own language (a match across languages
-        # rests on look-alike words, one within a language on the words themselves); then the one
-        # closest in meaning (with its heading) to the question; then own words, the retriever's
-        # ranking of the passage, the closest words.
+        # heading vouches for; then the one closest in meaning (with its heading) to the question,
+        # since how many words match across languages is noisy (look-alikes), the whole less so;
+        # then own words, the retriever's ranking of the passage, the closest words. (Preferring
+        # the question's own language here was measured: it picks a same-language sentence that
+        # merely shares words over the other language's that answers.)
         return sorted(
             found,
-            key=lambda e: (*_tier(e), _script(words_of(e.sentence)) == asked_in, meaning.get(id(e), 0.0),
-                           e.own_coverage, e.passage.score, e.similarity),
+            key=lambda e: (*_tier(e), meaning.get(id(e), 0.0), e.own_coverage, e.passage.score, e.similarity),
             reverse=True,
         )
 

@@ -140,10 +140,3 @@ def test_of_sentences_covering_the_question_alike_the_closest_in_meaning_wins(
     evidence = reader.evidence_sync(question, [NOT_COVERED, COVERED])
     assert evidence[0].sentence == "Grinders and brewers: 2 years."
 
-
-def test_of_two_sentences_that_cover_the_question_the_one_in_its_language_wins(reader: SentenceReader) -> None:
-    russian = Passage("Гарантия на все панели — 3 года.", "garantiya.md", "Гарантия")
-    english = Passage("All panels carry a 5-year warranty.", "warranty.md", "Warranty")
-    for passages in ([russian, english], [english, russian]):
-        assert best(reader, "How long is the warranty?", passages)[0] == "All panels carry a 5-year warranty."
-        assert best(reader, "Какая гарантия?", passages)[0] == "Гарантия на все панели — 3 года."
