@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from bot.understanding.specs import find_specs
 from bot.understanding.stems import stem
-from bot.understanding.words import naming_nouns, negations, size_words, stopwords
+from bot.understanding.words import naming_nouns, negations, size_letters, size_words, stopwords
 
 BIG = "big"
 SMALL = "small"
@@ -86,6 +86,9 @@ def word_keys(word: str, synonyms: Synonyms | None = None) -> frozenset[str]:
     English stem, and the canonical keys of a company synonym it belongs to."""
     stemmed = stem(word)
     keys = {stemmed}
+    letter = size_letters().get(word)
+    if letter:  # "medium" also meets the "M" of "Gloves size M"
+        keys.add(letter)
     if is_cyrillic(word):
         keys.add(stem(transliterate(word)))
     if synonyms:

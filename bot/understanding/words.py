@@ -29,3 +29,10 @@ def stopwords() -> frozenset[str]:
 def negations() -> frozenset[str]:
     """Words that deny the word after them ("without", "не")."""
     return frozenset(str(w).lower() for w in load_yaml("words.yaml")["negations"])
+
+
+@lru_cache(maxsize=1)
+def size_letters() -> dict[str, str]:
+    """A size word → its letter ("medium" → "m"), for products named by the letter ("size M")."""
+    data = load_yaml("words.yaml")["size_letters"]
+    return {str(w).lower(): str(letter).lower() for letter, words in data.items() for w in words}
