@@ -128,15 +128,16 @@ MAX_NUMBER_CHARS = 12
 def terms(text: str, synonyms: Synonyms | None = None, count_units: tuple[str, ...] = ()) -> list[Term]:
     """The content terms of a text, in order; stopwords and lone letters are dropped.
 
-    Specs become single terms; a number before a count unit ("300 шт", `count_units`) stays a
-    plain number, since it is a quantity the caller may want.
+    Specs become single terms; a number before a count unit ("300 шт", `count_units`) is a
+    quantity, no term at all: it can never spell a model number or a spec of a name.
     """
     normalized = normalize(text)
     out: list[Term] = []
     # Specs are read on the text as written: "100 W" is a unit, "100 w" may be a word.
-    specs = [s for s in find_specs(text, count_units) if not s.is_count] if len(text) == len(normalized) else [
-        s for s in find_specs(normalized, count_units) if not s.is_count
-    ]
+    found = find_specs(text, count_units) if len(text) == len(normalized) else find_specs(normalized, count_units)
+    specs = [s for s in found if not s.is_count]
+    # "8 шт", "40 packs": a count, never part of a name ("8 шт … инвертор 8 кВт" is not two eights of it).
+    counts = [(s.start, s.end) for s in found if s.is_count]
     for spec in specs:
         keys = {spec.key}
         if spec.kind != "size":
@@ -151,6 +152,8 @@ def terms(text: str, synonyms: Synonyms | None = None, count_units: tuple[str, .
             continue
         token = match.group()
         if token[0].isdecimal():  # not isdigit(): "¹" is a digit that int() refuses
+            if any(a <= match.start() < b for a, b in counts):
+                continue
             if len(token) <= MAX_NUMBER_CHARS:
                 code = _in_code(normalized, match.start(), match.end())
                 out.append(replace(_number_term(token, match.start()), is_dimension=code))

@@ -21,6 +21,8 @@ CATALOG = CsvCatalog([
     item("CT-3", "Cable ties 300 mm", "bag (4 packs x 25 ties)"),
     item("OIL-1", "Cutting oil", "bottle 500 ml"),
     item("SH-60", "Шайба 6", "упаковка 100 шт"),
+    item("INV-8", "Инвертор сетевой 8 кВт", "шт"),
+    item("INV-5", "Инвертор сетевой 5 кВт", "шт"),
 ], [])
 
 
@@ -40,6 +42,7 @@ def test_what_one_selling_unit_holds(unit: str, count: int) -> None:
     ("cable ties 300 mm, 500 pieces", 5),
     ("Шайба 6 — 2000 шт", 20),
     ("2 упаковки шайба 6", 2),
+    ("8 шт сетевых инверторов 8 кВт", 8),  # the count's 8 is not the spec's
 ])
 def test_a_count_of_pieces_becomes_packs(text: str, value: int) -> None:
     mentions = CATALOG.resolve(text).products
