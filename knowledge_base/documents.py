@@ -52,6 +52,20 @@ def _whole_block(el: Tag) -> str:
     return ("- " if el.name == "li" else "") + text
 
 
+def _table_lines(table: Tag) -> list[str]:
+    """A table as Markdown rows (its caption first), so that chunking writes each row with its
+    column names, as for a Markdown table: cells run together say nothing about what they are."""
+    lines = [f"{_one_line(c.get_text(' ', strip=True))}." for c in table.find_all("caption")]
+    rows = [[_one_line(cell.get_text(" ", strip=True)).replace("|", "/") for cell in row.find_all(["th", "td"])]
+            for row in table.find_all("tr")]
+    rows = [r for r in rows if any(r)]
+    for index, row in enumerate(rows):
+        lines.append("| " + " | ".join(row) + " |")
+        if index == 0:
+            lines.append("|" + " --- |" * len(row))
+    return [*lines, ""]
+
+
 def _block_lines(parent: Tag, lines: list[str]) -> None:
     """Lines of `parent` in document order.
 
@@ -71,6 +85,9 @@ def _block_lines(parent: Tag, lines: list[str]) -> None:
             pending.append(child.strip())
         elif not isinstance(child, Tag) or child.name in _SKIPPED:
             continue
+        elif child.name == "table":
+            flush()
+            lines.extend(_table_lines(child))
         elif child.name in _WHOLE_BLOCKS:
             flush()
             if line := _whole_block(child):

@@ -134,3 +134,14 @@ def test_a_table_row_carries_its_column_names_so_a_question_can_find_it() -> Non
     body = chunk_markdown("shipping.md", text)[0].text
     assert "Zone: South; Fee: 18 EUR; Free above: 450 EUR." in body
     assert "|" not in body and "Rates are per order." in body
+
+
+def test_a_table_row_carries_its_column_names_in_markdown_and_in_html() -> None:
+    from knowledge_base.documents import html_to_markdown
+
+    markdown = "# Shipping\n\n| Zone | Rate | Free from |\n| --- | --- | --- |\n| North | 12 EUR | 300 EUR |\n"
+    html = ("<html><body><h1>Shipping</h1><table><tr><th>Zone</th><th>Rate</th><th>Free from</th></tr>"
+            "<tr><td>North</td><td>12 EUR</td><td>300 EUR</td></tr></table></body></html>")
+    for source, text in (("shipping.md", markdown), ("shipping.html", html_to_markdown(html))):
+        [chunk] = chunk_markdown(source, text)
+        assert chunk.text == "- Zone: North; Rate: 12 EUR; Free from: 300 EUR.", source
