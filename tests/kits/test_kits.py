@@ -7,14 +7,17 @@ as a user would, and each figure must stay at or above the floor recorded here: 
 helps one company and hurts another shows up as a failure.
 
 `tests/kits/agrodrip` is ours (an irrigation supplier: EUR, metres and litres, English catalog,
-Russian documents). The two sample companies beside the project checkout (`../shared/eval`)
-run too when they are there; a user's clone without them runs ours alone. The scorer comes from
-there as well: without it these tests are skipped, saying why.
+Russian documents); so are `labvia` (CHF, lab supplies sold in packs) and `solarkz` (KZT, solar
+equipment, Russian catalog), which run with `SALESBOT_KITS=all`. The two sample companies
+beside the project checkout (`../shared/eval`) run too when they are there; a user's clone
+without them runs ours alone. The scorer comes from there as well: without it these tests are
+skipped, saying why.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -35,6 +38,18 @@ FLOORS: dict[str, dict[str, dict[str, float]]] = {
         "leads": {"name": 0.9, "email": 0.9, "company": 0.9, "skus": 0.75, "quantity": 0.9},
         "adversarial": {"adversarial": 1.0},
     },
+    "labvia": {
+        "retrieval": {"hit@5": 0.95},
+        "answers": {"fact_accuracy": 0.55, "unanswerable": 0.7},
+        "leads": {"name": 0.9, "email": 1.0, "company": 0.9, "skus": 0.5, "quantity": 0.75},
+        "adversarial": {"adversarial": 1.0},
+    },
+    "solarkz": {
+        "retrieval": {"hit@5": 0.95},
+        "answers": {"fact_accuracy": 0.7, "unanswerable": 0.95},
+        "leads": {"name": 0.85, "email": 1.0, "company": 0.9, "skus": 0.75, "quantity": 0.75},
+        "adversarial": {"adversarial": 1.0},
+    },
     "public": {
         "retrieval": {"hit@5": 0.9},
         "answers": {"fact_accuracy": 0.9, "unanswerable": 0.9},
@@ -50,8 +65,15 @@ FLOORS: dict[str, dict[str, dict[str, float]]] = {
 }
 
 
+# The other companies' kits of ours run when asked (`SALESBOT_KITS=all`): each adds minutes, and CI
+# holds the whole suite under 15 minutes on two cores.
+MORE_KITS = ("labvia", "solarkz")
+
+
 def _kits() -> list[Path]:
     kits = [ROOT / "tests" / "kits" / "agrodrip"]
+    if os.environ.get("SALESBOT_KITS") == "all":
+        kits += [ROOT / "tests" / "kits" / name for name in MORE_KITS]
     kits += [SHARED_EVAL / name for name in ("public", "public-ru") if (SHARED_EVAL / name / "qa.jsonl").is_file()]
     return kits
 
