@@ -87,6 +87,17 @@ async def test_a_lead_becomes_one_card_with_its_fields_labels_due_date_and_comme
     assert {item["name"] for item in fake.board.lists} == {"To do", *DEFAULT_LISTS.values()}
 
 
+async def test_the_rep_who_claimed_the_lead_shows_on_its_card(fake: FakeTrello, storage: SqlStorage) -> None:
+    sink = sink_for(fake, storage)
+    record = await storage.save_lead(key(5), ANNA)
+    await sink.sync(record)
+    claimed = replace(record, owner="maria.k", taken_over_by="maria.k", updated_at=record.updated_at + timedelta(1))
+    await sink.sync(claimed)
+
+    card = next(iter(fake.cards.values()))
+    assert "**Owner:** maria.k" in card["desc"] and "**Answered by:** maria.k" in card["desc"]
+
+
 async def test_a_restarted_process_updates_the_same_card(fake: FakeTrello, storage: SqlStorage) -> None:
     record = await storage.save_lead(key(2), Lead(name="Ivan"))
     await sink_for(fake, storage).sync(record)

@@ -64,6 +64,7 @@ def description(record: LeadRecord, name_of: ProductName) -> str:
         ("Timeline", lead.timeline_text or (f"{lead.timeline_days} days" if lead.timeline_days else None)),
         ("Accepts the quote", None if lead.accepts_quote is None else ("yes" if lead.accepts_quote else "no")),
         ("Source", lead.source), ("Channel", record.key.channel),
+        ("Owner", record.owner), ("Answered by", record.taken_over_by),
         ("Score", f"{lead.score} ({band(record)})"),
     ]
     lines = [f"**{label}:** {_plain(value)}" for label, value in rows if value not in (None, "")]
