@@ -40,14 +40,14 @@ FLOORS: dict[str, dict[str, dict[str, float]]] = {
     },
     "labvia": {
         "retrieval": {"hit@5": 0.95},
-        "answers": {"fact_accuracy": 0.55, "unanswerable": 0.7},
-        "leads": {"name": 0.9, "email": 1.0, "company": 0.9, "skus": 0.5, "quantity": 0.75},
+        "answers": {"fact_accuracy": 0.6, "unanswerable": 0.95},
+        "leads": {"name": 0.9, "email": 1.0, "company": 0.9, "skus": 0.55, "quantity": 0.85},
         "adversarial": {"adversarial": 1.0},
     },
     "solarkz": {
         "retrieval": {"hit@5": 0.95},
-        "answers": {"fact_accuracy": 0.7, "unanswerable": 0.95},
-        "leads": {"name": 0.85, "email": 1.0, "company": 0.9, "skus": 0.75, "quantity": 0.75},
+        "answers": {"fact_accuracy": 0.75, "unanswerable": 0.95},
+        "leads": {"name": 0.85, "email": 1.0, "company": 0.9, "skus": 0.8, "quantity": 0.8},
         "adversarial": {"adversarial": 1.0},
     },
     "public": {
