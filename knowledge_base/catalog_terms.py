@@ -25,8 +25,8 @@ BIG = "big"
 SMALL = "small"
 STOPWORDS: frozenset[str] = stopwords()
 NEGATIONS: frozenset[str] = negations()
-# The key prefix of a denied word: "without filter" carries "not:filter", which meets the
-# "filter" of a name only to count against it (and a name's own "без фильтра" to agree).
+# The key prefix of a denied word: "not insulated" carries "not:insul", which meets the
+# "insulated" of a name only to count against it (and a name's own "без подогрева" to agree).
 DENIED = "not:"
 _BETWEEN_WORDS = re.compile(r"[\s-]*")
 Synonyms = Mapping[str, frozenset[str]]
@@ -87,7 +87,7 @@ def word_keys(word: str, synonyms: Synonyms | None = None) -> frozenset[str]:
     stemmed = stem(word)
     keys = {stemmed}
     letter = size_letters().get(word)
-    if letter:  # "medium" also meets the "M" of "Gloves size M"
+    if letter:  # "medium" also meets the "M" of "Rain coat size M"
         keys.add(letter)
     if is_cyrillic(word):
         keys.add(stem(transliterate(word)))
@@ -136,7 +136,7 @@ def terms(text: str, synonyms: Synonyms | None = None, count_units: tuple[str, .
     # Specs are read on the text as written: "100 W" is a unit, "100 w" may be a word.
     found = find_specs(text, count_units) if len(text) == len(normalized) else find_specs(normalized, count_units)
     specs = [s for s in found if not s.is_count]
-    # "8 шт", "40 packs": a count, never part of a name ("8 шт … инвертор 8 кВт" is not two eights of it).
+    # "8 шт", "40 packs": a count, never part of a name ("8 шт насосов на 8 кВт" is not two eights of one).
     counts = [(s.start, s.end) for s in found if s.is_count]
     for spec in specs:
         keys = {spec.key}
@@ -169,7 +169,7 @@ def terms(text: str, synonyms: Synonyms | None = None, count_units: tuple[str, .
 
 def _denied(text: str, tokens: list[re.Match[str]], at: int) -> bool:
     """Whether a negation stands right before the word, across at most one stop word and no
-    punctuation: "not the bifacial", "non-sterile", "без фильтра"; not "No, the bifacial"."""
+    punctuation: "not the insulated", "non-thermostatic", "без подогрева"; not "No, the insulated"."""
     for back in (1, 2):
         if at - back < 0:
             return False

@@ -161,7 +161,7 @@ class ProductMatcher:
     def resolve(self, text: str) -> Resolution:
         """The products the text asks about: all it names, else the one it describes best when
         that one stands out; candidates that truly tie are returned as choices instead. A message
-        that asks for several things ("8 inverters of 3 kW and 8 batteries of 5 kWh") is also read
+        that asks for several things ("2 heat pumps of 9 kW and 2 tanks of 300 l") is also read
         clause by clause: a product a clause settles firmly on its own words, words no product
         found in the whole took, joins them."""
         whole = self._resolve_text(text)
@@ -337,7 +337,7 @@ class ProductMatcher:
     @staticmethod
     def _spec_fit(entry: Entry, analysis: _Analysis) -> tuple[int, int, int]:
         """Specs the text states that the product has, has otherwise (a conflict), or lacks; a
-        word the text denies that the name has ("не двусторонние", "without filter") is a conflict."""
+        word the text denies that the name has ("не ударная", "not insulated") is a conflict."""
         agree = lacks = 0
         conflict = _denials(entry, analysis.terms)
         sold_in = unit_of(entry.product.unit)
@@ -432,7 +432,7 @@ class ProductMatcher:
 
 def _clauses(text: str) -> list[tuple[int, str]]:
     """The clauses of a message with their offsets: split at sentence ends, semicolons, line breaks
-    and a conjunction between two requests ("… and 8 batteries", "… и гибридный инвертор")."""
+    and a conjunction between two requests ("… and 2 tanks", "… и бойлер на 150 л")."""
     cuts = [0, *(m.end() for m in _CLAUSE_BREAK.finditer(text)), len(text)]
     return [(a, text[a:b]) for a, b in pairwise(cuts) if text[a:b].strip()]
 
@@ -443,7 +443,7 @@ def _overlaps(parts: tuple[tuple[int, int], ...], found: list[ProductMention]) -
 
 def _denials(entry: Entry, said: list[Term]) -> int:
     """How many of the text's words contradict the name: denied in the text and said in the name,
-    or said in the text and denied in the name ("tips without filter" against "Filter tips")."""
+    or said in the text and denied in the name ("a liner without heating" against "Heated liner")."""
     name = {k for t in entry.name for k in t.keys}
     return sum(1 for t in said if not t.is_number and any(_flipped(k) in name for k in t.keys))
 

@@ -24,7 +24,7 @@ LANGUAGES = ("en", "ru")
 # Digits: groups of three after a space or comma make one number ("2 500", "1,500");
 # a comma or point followed by one or two digits is a decimal ("0,75", "1.5").
 _DIGITS = re.compile(
-    # thousands apart by a space, a comma or, the Swiss way, an apostrophe ("9'600")
+    # thousands apart by a space, a comma or, the Swiss way, an apostrophe ("12'000")
     r"(?<![\w.,])(?:\d{1,3}(?:[ \u00a0\u202f\u2009,'\u2019]\d{3})+(?![\d]|[.,]\d)|\d{1,12}(?:[.,]\d{1,3})?)(?![\w])"
     r"|(?<![\w.,])\d{1,12}(?=[^\W\d_])"  # glued to a word: "100W", "15k", "60x60"
 )
@@ -75,7 +75,7 @@ def _skip_words() -> frozenset[str]:
 
 
 def digits_value(raw: str) -> Decimal | None:
-    """The value of a digit string as written: "2 500" → 2500, "1,500" → 1500, "9'600" → 9600,
+    """The value of a digit string as written: "2 500" → 2500, "1,500" → 1500, "12'000" → 12000,
     "0,75" → 0.75."""
     compact = re.sub(r"[\s\u00a0\u202f\u2009'\u2019]", "", raw)
     if re.fullmatch(r"\d{1,3}(?:,\d{3})+", compact):

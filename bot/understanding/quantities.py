@@ -110,7 +110,7 @@ def _pack_size(text: str, number: Number, products: Sequence[ProductMention]) ->
 
 
 def pack_count(unit: str) -> int:
-    """How many pieces one selling unit holds: "bag of 500" → 500, "box (10 racks x 96 tips)" → 960,
+    """How many pieces one selling unit holds: "bag of 500" → 500, "bag (4 packs x 25 ties)" → 100,
     "упаковка 10 пар" → 10; a measure is no count ("bottle 500 ml", "бухта 100 м" → 1)."""
     measured = [(s.start, s.end) for s in find_specs(unit) if not s.is_count]
     count = 1
@@ -121,8 +121,8 @@ def pack_count(unit: str) -> int:
 
 
 def _in_selling_units(text: str, number: Number, product: Product | None) -> int:
-    """The count in the units the product is sold in: "5000 tubes" of a product sold by the "bag of
-    500" are 10 bags, "9,600 tips" 10 boxes of 960; a count said in the pack itself ("20 boxes"),
+    """The count in the units the product is sold in: "1000 screws" of a product sold by the "box of
+    200" are 5 boxes, "500 cable ties" 5 bags of 100; a count said in the pack itself ("20 boxes"),
     or one that is no whole number of packs, stays as said."""
     value = int(number.value)
     if product is None:

@@ -59,7 +59,7 @@ class Context:
     """What a reply may draw on besides the tool results."""
 
     customer_text: str  # this turn's message and the lead's known contacts
-    catalog_numbers: frozenset[Decimal]  # numbers in product names and SKUs ("Office 100")
+    catalog_numbers: frozenset[Decimal]  # numbers in product names and SKUs ("Nimbus 100")
     regions: tuple[str, ...]
 
 
@@ -109,7 +109,7 @@ def unsupported_figures(reply: str, facts: TurnFacts, ctx: Context) -> list[str]
 
 
 def _in_code(text: str, start: int, end: int) -> bool:
-    """Part of a model or SKU code ("NW-P6060P", "Office-100X"): a name, not a figure."""
+    """Part of a model or SKU code ("NW-P6060P", "Nimbus-100X"): a name, not a figure."""
     before = text[max(start - 1, 0):start]
     after = text[end:end + 1]
     return bool(before and (before.isalpha() or (before == "-" and start > 1 and text[start - 2].isalpha()))) or \
