@@ -22,14 +22,12 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-import uvicorn
 from pydantic import SecretStr
 
 from bot.lead import Lead
 from bot.model import ConversationKey
 from channels.email.settings import EmailSettings
 from config.settings import DEMO_KB
-from config.web.app import create_app
 from config.wiring import Runtime
 from tests.conftest import embedded_settings
 from tests.fakes import telegram as tg
@@ -37,6 +35,7 @@ from tests.fakes import twilio as tw
 from tests.fakes.telegram import BOT_ID, FakeTelegram
 from tests.fakes.twilio import FakeTwilio
 from tests.mailservers import PASSWORD, Dovecot, Smtp, eventually, start_dovecot, start_smtp, stop_dovecot
+from tests.scenarios.live import serving
 
 PUBLIC = "https://bot.shop.example"
 SECRET = "scenario-secret"
@@ -66,19 +65,8 @@ async def serve(
         "email": EmailSettings(imap_url=SecretStr(dovecot.url("sales")), smtp_url=SecretStr(smtp.url),
                                address=OURS, poll_interval=3600),
     })
-    app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            if task.done():  # start-up failed: raise its error instead of waiting forever
-                task.result()
-            await asyncio.sleep(0.05)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"http://127.0.0.1:{port}", app.state.runtime
-    finally:
-        server.should_exit = True
-        await task
+    async with serving(settings) as served:
+        yield served
 
 
 async def test_the_same_lead_whatever_the_channel(data_dir: Path) -> None:

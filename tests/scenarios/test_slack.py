@@ -21,19 +21,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from pydantic import SecretStr
 from websockets.asyncio.client import ClientConnection, connect
 
 from bot.model import ConversationKey
 from channels.slack.blocks import CLAIM, HAND_BACK, TAKE_OVER
 from config.settings import DEMO_KB
-from config.web.app import create_app
 from config.wiring import Runtime
 from tests.conftest import embedded_settings
 from tests.fakes import slack as sl
 from tests.fakes.server import PATIENCE_S
 from tests.fakes.slack import FakeSlack
+from tests.scenarios.live import serving
 
 PUBLIC = "https://bot.shop.example"
 BOARD_TOKEN = "slack-scenario-board-token-0123456789"
@@ -57,19 +56,8 @@ async def serve(data_dir: Path, slack: FakeSlack) -> AsyncIterator[tuple[str, Ru
         "slack": settings.slack.model_copy(update={"channel": sl.CHANNEL, "api_url": slack.api_url,
                                                    "sweep_seconds": 0.5}),
     })
-    app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.05)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"http://127.0.0.1:{port}", app.state.runtime
-    finally:
-        server.should_exit = True
-        await task
+    async with serving(settings) as served:
+        yield served
 
 
 class WebChatCustomer:

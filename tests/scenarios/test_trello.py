@@ -11,16 +11,14 @@ storing leads and delivering them loses nothing.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import html
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from pydantic import SecretStr
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Origin
@@ -31,7 +29,6 @@ from bot.testing import MemoryOutbox
 from config.moves import move_lead
 from config.settings import DEMO_KB, Settings
 from config.trello import TrelloSettings
-from config.web.app import create_app
 from config.wiring import Runtime, build_runtime
 from tests.conftest import embedded_settings
 from tests.fakes import telegram as tg
@@ -39,6 +36,7 @@ from tests.fakes import trello as tr
 from tests.fakes.server import PATIENCE_S
 from tests.fakes.telegram import BOT_ID, FakeTelegram
 from tests.fakes.trello import FakeTrello
+from tests.scenarios.live import serving
 
 PUBLIC = "https://bot.shop.example"
 HOOK = "/crm/trello/webhook"
@@ -62,23 +60,6 @@ def trello_settings(data_dir: Path, trello: FakeTrello, **overrides: Any) -> Set
     )
     section = TrelloSettings(board_id=tr.BOARD_ID, api_url=trello.url, retry_base_seconds=0.2, retry_max_seconds=1.0)
     return settings.model_copy(update={"trello": section})
-
-
-@contextlib.asynccontextmanager
-async def serve(settings: Settings) -> AsyncIterator[tuple[str, Runtime]]:
-    app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.05)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"http://127.0.0.1:{port}", app.state.runtime
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def until(condition: Callable[[], Awaitable[bool]], what: str) -> None:
@@ -138,7 +119,7 @@ async def test_trello_down_then_up_card_moves_tell_customers_and_forged_webhooks
     settings = settings.model_copy(update={
         "telegram": settings.telegram.model_copy(update={"api_url": telegram.url, "webhook_secret": TG_SECRET})})
     try:
-        async with serve(settings) as (url, runtime), httpx.AsyncClient(base_url=url) as client, \
+        async with serving(settings) as (url, runtime), httpx.AsyncClient(base_url=url) as client, \
                 connect(url.replace("http", "ws", 1) + f"/webchat/ws?visitor={VISITOR}&last_seq=0",
                         origin=Origin(ORIGIN), open_timeout=10) as ws:
             trello.reach[PUBLIC] = url
