@@ -74,9 +74,9 @@ def find_quantities(
         if _pack_size(text, number, products):
             continue
         if _is_count(text, number, products, units, counted):
-            sku = _nearest(number, products)
-            value = _in_selling_units(text, number, next((m.product for m in products if m.product.sku == sku), None))
-            found.append(Quantity(value, number.start, number.end, sku))
+            product = _nearest(number, products)
+            value = _in_selling_units(text, number, product)
+            found.append(Quantity(value, number.start, number.end, product.sku if product else None))
     if not found and products:
         found = _articles(text, products)
     return found
@@ -213,7 +213,7 @@ def _only_bridges(between: str, bridges: frozenset[str]) -> bool:
     return len(words) <= 4 and len(other) <= 2
 
 
-def _nearest(number: Number, products: Sequence[ProductMention]) -> str | None:
+def _nearest(number: Number, products: Sequence[ProductMention]) -> Product | None:
     if not products:
         return None
 
@@ -221,4 +221,4 @@ def _nearest(number: Number, products: Sequence[ProductMention]) -> str | None:
         return min((abs(a - number.end) if a >= number.end else abs(number.start - b)) for a, b in mention.parts) \
             if mention.parts else 10**6
 
-    return min(products, key=distance).product.sku
+    return min(products, key=distance).product
